@@ -1,0 +1,239 @@
+/**
+ * Streaming reader for compressed formats with a WebAssembly streaming decoder (FLAC, MP3, Ogg Vorbis,
+ * Opus): the file is read in 256 KiB chunks, each fed to the decoder, and the decoded audio is re-cut into
+ * blocks of exactly `blockFrames` (the last one shorter). Memory stays bounded by one input chunk, its
+ * decoded output and one block, however long the file.
+ *
+ * `readRange` cannot seek inside these streams (no seek tables are used): it decodes from the start and
+ * discards frames before `startFrame`. The decoder position is kept between calls, so ranges requested in
+ * increasing order cost one pass in total; a range before the previous one restarts from frame 0.
+ */
+
+import { DecodeError } from "../core/errors.js";
+import type { AudioInfo } from "./audio-info.js";
+import type { AudioBlock, AudioFileReader } from "./audio-reader.js";
+import type { ByteSource } from "./byte-source.js";
+import { allocateChannels, checkBlockFrames, checkFrameRange, DEFAULT_BLOCK_FRAMES } from "./read-args.js";
+import { createStreamCodec, type DecodedChunk, type StreamCodec, type StreamCodecFormat } from "./stream-codecs.js";
+
+/** Encoded bytes fed to the decoder per call: 256 KiB. */
+const INPUT_CHUNK_BYTES = 256 * 1024;
+/** Smallest block buffer allocated when the header gives a (possibly wrong) small length: 4096 frames. */
+const MIN_BUFFER_FRAMES = 4096;
+
+/** Sequential decoder state: hands out decoded frames in order, decoding more input on demand. */
+class DecodeCursor {
+  /** Frames handed out so far. */
+  position = 0;
+  private filePosition: number;
+  private segment: readonly Float32Array[] = [];
+  private segmentFrames = 0;
+  private segmentPosition = 0;
+  private inputDone = false;
+  private flushed = false;
+  private errorCount = 0;
+  private firstError: string | undefined;
+
+  constructor(
+    private readonly source: ByteSource,
+    private readonly codec: StreamCodec,
+    private readonly info: AudioInfo,
+    startOffset: number,
+  ) {
+    this.filePosition = startOffset;
+  }
+
+  /**
+   * Copies the next `frames` frames into `out[c][outOffset...]` (or drops them when `out` is undefined).
+   * @returns frames delivered; fewer than `frames` only at the end of the stream.
+   */
+  async read(out: readonly Float32Array[] | undefined, outOffset: number, frames: number): Promise<number> {
+    let done = 0;
+    while (done < frames) {
+      if (this.segmentPosition >= this.segmentFrames) {
+        if (!(await this.pull())) break;
+        continue;
+      }
+      const n = Math.min(frames - done, this.segmentFrames - this.segmentPosition);
+      if (out !== undefined) {
+        for (let c = 0; c < out.length; c++) {
+          out[c]!.set(this.segment[c]!.subarray(this.segmentPosition, this.segmentPosition + n), outOffset + done);
+        }
+      }
+      this.segmentPosition += n;
+      done += n;
+    }
+    this.position += done;
+    return done;
+  }
+
+  /** The error to raise when the whole stream produced no frames. */
+  nothingDecodedError(): DecodeError {
+    const path = this.info.path;
+    const format = this.info.format;
+    if (this.errorCount > 0) {
+      return new DecodeError(path, "corrupt", `${format} decoder produced no audio (${this.errorCount} errors; first: ${this.firstError})`);
+    }
+    const declared = this.info.frameCount;
+    if (declared !== undefined && declared > 0) {
+      return new DecodeError(path, "truncated", `${format} header declares ${declared} frames but no decodable audio frame follows (file cut short or damaged)`);
+    }
+    return new DecodeError(path, "zero_length", `${format} stream contains no audio frames`);
+  }
+
+  free(): void {
+    this.codec.free();
+  }
+
+  /** Decodes until a non-empty segment is ready; false at end of stream. */
+  private async pull(): Promise<boolean> {
+    while (true) {
+      let decoded: DecodedChunk;
+      if (!this.inputDone) {
+        // A fresh buffer per chunk: codec-parser may keep references to its input between calls.
+        const chunk = await this.source.readAt(this.filePosition, INPUT_CHUNK_BYTES);
+        this.filePosition += chunk.length;
+        if (chunk.length === 0 || this.filePosition >= this.source.sizeBytes) this.inputDone = true;
+        if (chunk.length === 0) continue;
+        decoded = await this.guard(() => this.codec.decode(chunk));
+      } else if (!this.flushed) {
+        this.flushed = true;
+        decoded = await this.guard(() => this.codec.flush());
+      } else {
+        return false;
+      }
+      if (this.accept(decoded)) return true;
+    }
+  }
+
+  private async guard(step: () => Promise<DecodedChunk>): Promise<DecodedChunk> {
+    try {
+      return await step();
+    } catch (error) {
+      throw new DecodeError(
+        this.info.path,
+        "corrupt",
+        `${this.info.format} decoder failed near byte ${this.filePosition}: ${(error as Error).message ?? String(error)}`,
+        { cause: error },
+      );
+    }
+  }
+
+  private accept(decoded: DecodedChunk): boolean {
+    if (decoded.errorCount > 0) {
+      if (this.errorCount === 0) this.firstError = decoded.firstError;
+      this.errorCount += decoded.errorCount;
+    }
+    const frames = decoded.samplesDecoded;
+    if (frames === 0) return false;
+    const { channelCount, sampleRateHz, path, format } = this.info;
+    if (decoded.channelData.length < channelCount) {
+      throw new DecodeError(path, "corrupt", `${format} decoder produced ${decoded.channelData.length} channels where the header declares ${channelCount}`);
+    }
+    if (decoded.sampleRate > 0 && decoded.sampleRate !== sampleRateHz) {
+      throw new DecodeError(
+        path,
+        "unsupported_codec",
+        `${format} stream changes sample rate from ${sampleRateHz} Hz to ${decoded.sampleRate} Hz at frame ${this.position}; convert the file to a single-rate WAV or FLAC`,
+      );
+    }
+    this.segment = decoded.channelData;
+    this.segmentFrames = frames;
+    this.segmentPosition = 0;
+    return true;
+  }
+}
+
+export class DecodedStreamReader implements AudioFileReader {
+  private rangeCursor: DecodeCursor | undefined;
+  private rangeQueue: Promise<unknown> = Promise.resolve();
+  private readonly liveCursors = new Set<DecodeCursor>();
+  private closed = false;
+
+  constructor(
+    private readonly source: ByteSource,
+    readonly info: AudioInfo,
+    private readonly codecFormat: StreamCodecFormat,
+    private readonly startOffset: number,
+  ) {}
+
+  async *blocks(blockFrames: number = DEFAULT_BLOCK_FRAMES): AsyncIterable<AudioBlock> {
+    checkBlockFrames(blockFrames);
+    const cursor = await this.openCursor();
+    try {
+      // A short file needs no full-size buffers; the floor keeps a header that understates the length cheap.
+      const known = this.info.frameCount;
+      const size = known !== undefined ? Math.min(blockFrames, Math.max(known, MIN_BUFFER_FRAMES)) : blockFrames;
+      const channels = allocateChannels(this.info.channelCount, size);
+      let startFrame = 0;
+      while (true) {
+        const frames = await cursor.read(channels, 0, size);
+        if (frames === 0) break;
+        yield {
+          channels: frames === size ? channels : channels.map((ch) => ch.subarray(0, frames)),
+          frameCount: frames,
+          startFrame,
+        };
+        startFrame += frames;
+        if (frames < size) break;
+      }
+      if (startFrame === 0) throw cursor.nothingDecodedError();
+    } finally {
+      this.releaseCursor(cursor);
+    }
+  }
+
+  readRange(startFrame: number, endFrame: number): Promise<Float32Array[]> {
+    checkFrameRange(startFrame, endFrame);
+    // Calls share one cursor, so they run one after another.
+    const result = this.rangeQueue.then(() => this.readRangeNow(startFrame, endFrame));
+    this.rangeQueue = result.catch(() => undefined);
+    return result;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.rangeQueue;
+    for (const cursor of this.liveCursors) cursor.free();
+    this.liveCursors.clear();
+    this.rangeCursor = undefined;
+    await this.source.close();
+  }
+
+  private async readRangeNow(startFrame: number, endFrame: number): Promise<Float32Array[]> {
+    const out = allocateChannels(this.info.channelCount, endFrame - startFrame);
+    if (endFrame === startFrame) return out;
+    let cursor = this.rangeCursor;
+    if (cursor === undefined || cursor.position > startFrame) {
+      if (cursor !== undefined) this.releaseCursor(cursor);
+      cursor = await this.openCursor();
+      this.rangeCursor = cursor;
+    }
+    try {
+      await cursor.read(undefined, 0, startFrame - cursor.position);
+      if (cursor.position === startFrame) await cursor.read(out, 0, endFrame - startFrame);
+    } catch (error) {
+      this.releaseCursor(cursor);
+      this.rangeCursor = undefined;
+      throw error;
+    }
+    return out;
+  }
+
+  private async openCursor(): Promise<DecodeCursor> {
+    if (this.closed) throw new DecodeError(this.source.path, "unreadable", "reader is closed");
+    let codec: StreamCodec;
+    try {
+      codec = await createStreamCodec(this.codecFormat);
+    } catch (error) {
+      throw new DecodeError(this.source.path, "corrupt", `cannot start the ${this.codecFormat} decoder: ${(error as Error).message}`, { cause: error });
+    }
+    const cursor = new DecodeCursor(this.source, codec, this.info, this.startOffset);
+    this.liveCursors.add(cursor);
+    return cursor;
+  }
+
+  private releaseCursor(cursor: DecodeCursor): void {
+    if (this.liveCursors.delete(cursor)) cursor.free();
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * WAV encoding and atomic writing. Headers follow what every common tool reads:
+ * - int16, 1-2 channels: plain WAVE_FORMAT_PCM (16-byte `fmt `).
+ * - float32, 1-2 channels: WAVE_FORMAT_IEEE_FLOAT (18-byte `fmt `). Every float file gets the `fact` chunk
+ *   (frame count) that non-PCM data needs.
+ * - int24, or more than 2 channels: WAVE_FORMAT_EXTENSIBLE (40-byte `fmt `) with the PCM/float sub-format
+ *   GUID, as Microsoft requires for >16-bit or >2-channel data; channel mask = front L/R (or C) for 1-2
+ *   channels, 0 (no speaker assignment) otherwise.
+ *
+ * Float -> integer: round(x * 2^(N-1)) clipped to the N-bit range, so the reader's k / 2^(N-1) round-trips
+ * exactly. NaN is written as 0. No dither.
+ */
+
+import { promises as fs } from "node:fs";
+import { dirname, basename, join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { ParameterError, WriteError } from "../core/errors.js";
+
+export { AUDIO_EXTENSIONS } from "./audio-info.js";
+
+export type WavSampleFormat = "int16" | "int24" | "float32";
+
+/** RIFF sizes are 32-bit: the data chunk must leave room for the header within 4 GiB. */
+const MAX_RIFF_BYTES = 0xffffffff;
+const MAX_CHANNELS = 65535;
+
+const BYTES: Record<WavSampleFormat, number> = { int16: 2, int24: 3, float32: 4 };
+
+/**
+ * Encodes planar samples as a complete WAV file in memory.
+ *
+ * @param channels one Float32Array per channel, all the same length (frames); nominal range [-1, 1].
+ * @param sampleRateHz positive integer, Hz.
+ * @param format "int16" (default), "int24" or "float32".
+ * @returns the file's bytes.
+ * @throws ParameterError for no channels, unequal lengths, a bad rate or format, or more than 4 GiB of data.
+ */
+export function encodeWav(channels: readonly Float32Array[], sampleRateHz: number, format: WavSampleFormat = "int16"): Buffer {
+  const channelCount = channels.length;
+  if (channelCount < 1 || channelCount > MAX_CHANNELS) throw new ParameterError(`encodeWav needs 1..${MAX_CHANNELS} channels, got ${channelCount}`);
+  if (!Number.isInteger(sampleRateHz) || sampleRateHz < 1 || sampleRateHz > MAX_RIFF_BYTES) {
+    throw new ParameterError(`encodeWav sampleRateHz must be a positive integer (Hz), got ${sampleRateHz}`);
+  }
+  const bytesPerSample = BYTES[format];
+  if (bytesPerSample === undefined) throw new ParameterError(`encodeWav format must be "int16", "int24" or "float32", got ${String(format)}`);
+  const frameCount = channels[0]!.length;
+  for (let c = 1; c < channelCount; c++) {
+    if (channels[c]!.length !== frameCount) {
+      throw new ParameterError(`encodeWav channels differ in length: channel 0 has ${frameCount} frames, channel ${c} has ${channels[c]!.length}`);
+    }
+  }
+  const blockAlign = bytesPerSample * channelCount;
+  if (blockAlign > 0xffff) throw new ParameterError(`encodeWav: ${channelCount} channels of ${bytesPerSample} bytes exceed the WAV block size limit`);
+  const dataBytes = frameCount * blockAlign;
+  const extensible = format === "int24" || channelCount > 2;
+  const isFloat = format === "float32";
+  const fmtBytes = extensible ? 40 : isFloat ? 18 : 16;
+  const factBytes = isFloat ? 12 : 0;
+  const headerBytes = 12 + 8 + fmtBytes + factBytes + 8;
+  const padByte = dataBytes & 1;
+  const riffBytes = headerBytes - 8 + dataBytes + padByte;
+  if (riffBytes > MAX_RIFF_BYTES) {
+    throw new ParameterError(`encodeWav: ${dataBytes} bytes of samples exceed the 4 GiB RIFF limit; write shorter files`);
+  }
+
+  // allocUnsafeSlow: own ArrayBuffer at offset 0, so the typed-array views below are aligned.
+  const out = Buffer.allocUnsafeSlow(headerBytes + dataBytes + padByte);
+  let o = 0;
+  o += out.write("RIFF", o, "latin1");
+  o = out.writeUInt32LE(riffBytes, o);
+  o += out.write("WAVE", o, "latin1");
+  o += out.write("fmt ", o, "latin1");
+  o = out.writeUInt32LE(fmtBytes, o);
+  const formatTag = extensible ? 0xfffe : isFloat ? 0x0003 : 0x0001;
+  o = out.writeUInt16LE(formatTag, o);
+  o = out.writeUInt16LE(channelCount, o);
+  o = out.writeUInt32LE(sampleRateHz, o);
+  o = out.writeUInt32LE(sampleRateHz * blockAlign, o);
+  o = out.writeUInt16LE(blockAlign, o);
+  o = out.writeUInt16LE(bytesPerSample * 8, o);
+  if (extensible) {
+    o = out.writeUInt16LE(22, o); // cbSize
+    o = out.writeUInt16LE(bytesPerSample * 8, o); // valid bits
+    o = out.writeUInt32LE(channelCount === 1 ? 0x4 : channelCount === 2 ? 0x3 : 0, o); // channel mask
+    o = out.writeUInt16LE(isFloat ? 0x0003 : 0x0001, o); // sub-format GUID: tag + KSDATAFORMAT tail
+    out.set([0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71], o);
+    o += 14;
+  } else if (isFloat) {
+    o = out.writeUInt16LE(0, o); // cbSize
+  }
+  if (factBytes > 0) {
+    o += out.write("fact", o, "latin1");
+    o = out.writeUInt32LE(4, o);
+    o = out.writeUInt32LE(frameCount >>> 0, o);
+  }
+  o += out.write("data", o, "latin1");
+  o = out.writeUInt32LE(dataBytes, o);
+
+  const bigEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1;
+  if (format === "int16") writeInt16(out, o, channels, frameCount, bigEndianHost);
+  else if (format === "int24") writeInt24(out, o, channels, frameCount);
+  else writeFloat32(out, o, channels, frameCount, bigEndianHost);
+  if (padByte) out[o + dataBytes] = 0;
+  return out;
+}
+
+function writeInt16(out: Buffer, offset: number, channels: readonly Float32Array[], frameCount: number, bigEndianHost: boolean): void {
+  const channelCount = channels.length;
+  if (!bigEndianHost && (out.byteOffset + offset) % 2 === 0) {
+    const view = new Int16Array(out.buffer, out.byteOffset + offset, frameCount * channelCount);
+    for (let c = 0; c < channelCount; c++) {
+      const src = channels[c]!;
+      for (let i = 0, s = c; i < frameCount; i++, s += channelCount) {
+        const v = Math.round(src[i]! * 32768);
+        view[s] = v > 32767 ? 32767 : v < -32768 ? -32768 : v || 0;
+      }
+    }
+    return;
+  }
+  for (let c = 0; c < channelCount; c++) {
+    const src = channels[c]!;
+    for (let i = 0, b = offset + c * 2; i < frameCount; i++, b += channelCount * 2) {
+      const v = Math.round(src[i]! * 32768);
+      out.writeInt16LE(v > 32767 ? 32767 : v < -32768 ? -32768 : v || 0, b);
+    }
+  }
+}
+
+function writeInt24(out: Buffer, offset: number, channels: readonly Float32Array[], frameCount: number): void {
+  const channelCount = channels.length;
+  for (let c = 0; c < channelCount; c++) {
+    const src = channels[c]!;
+    for (let i = 0, b = offset + c * 3; i < frameCount; i++, b += channelCount * 3) {
+      const r = Math.round(src[i]! * 8388608);
+      const v = r > 8388607 ? 8388607 : r < -8388608 ? -8388608 : r || 0;
+      out[b] = v & 0xff;
+      out[b + 1] = (v >> 8) & 0xff;
+      out[b + 2] = (v >> 16) & 0xff;
+    }
+  }
+}
+
+function writeFloat32(out: Buffer, offset: number, channels: readonly Float32Array[], frameCount: number, bigEndianHost: boolean): void {
+  const channelCount = channels.length;
+  if (!bigEndianHost && (out.byteOffset + offset) % 4 === 0) {
+    const view = new Float32Array(out.buffer, out.byteOffset + offset, frameCount * channelCount);
+    for (let c = 0; c < channelCount; c++) {
+      const src = channels[c]!;
+      for (let i = 0, s = c; i < frameCount; i++, s += channelCount) view[s] = src[i]!;
+    }
+    return;
+  }
+  for (let c = 0; c < channelCount; c++) {
+    const src = channels[c]!;
+    for (let i = 0, b = offset + c * 4; i < frameCount; i++, b += channelCount * 4) out.writeFloatLE(src[i]!, b);
+  }
+}
+
+/**
+ * Writes a WAV file atomically: encodes, writes to a temporary name in the same folder, then renames over
+ * `path`. On failure no partial file is left at `path` (nor the temporary one).
+ *
+ * @throws ParameterError as `encodeWav`; WriteError when the folder is missing or not writable, the disk
+ *   is full, or the rename fails.
+ */
+export async function writeWav(
+  path: string,
+  channels: readonly Float32Array[],
+  sampleRateHz: number,
+  format: WavSampleFormat = "int16",
+): Promise<void> {
+  const bytes = encodeWav(channels, sampleRateHz, format);
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  try {
+    await fs.writeFile(temp, bytes, { flag: "wx" });
+    await fs.rename(temp, path);
+  } catch (error) {
+    await fs.rm(temp, { force: true }).catch(() => undefined);
+    const code = (error as NodeJS.ErrnoException).code;
+    const hint =
+      code === "ENOENT"
+        ? "the folder does not exist"
+        : code === "EACCES" || code === "EPERM" || code === "EROFS"
+          ? "the folder is not writable"
+          : code === "ENOSPC"
+            ? "the disk is full"
+            : code === "EISDIR"
+              ? "a folder exists at that path"
+              : (error as Error).message;
+    throw new WriteError(path, `cannot write WAV (${code ?? "error"}): ${hint}`, { cause: error });
+  }
+}
