@@ -29,8 +29,8 @@ describe("parameters as data", () => {
     expect(() => resolveAnalysisOptions({ colour: 3 } as never)).toThrow(/unknown option "colour"/);
   });
 
-  it("rejects a minimum unit length not below the maximum", () => {
-    expect(() => resolveAnalysisOptions({ minUnitMs: 500, maxUnitMs: 400 })).toThrow(/must be below maxUnitMs/);
+  it("rejects a maximum unit length under twice the minimum", () => {
+    expect(() => resolveAnalysisOptions({ minUnitMs: 500, maxUnitMs: 400 })).toThrow(/must be at least twice minUnitMs/);
   });
 
   it("accepts integer parameters only as integers", () => {

@@ -4,6 +4,8 @@
  */
 import { ParameterError } from "../errors.js";
 import { resolveParams, type EnumParam, type NumberParam, type BooleanParam, type ParamValues } from "../params.js";
+import { DEFAULT_ONSET_PEAK_OPTIONS } from "./onset-peaks.js";
+import { DEFAULT_SEGMENTER_OPTIONS } from "./segmenter.js";
 import type { SegmentMode } from "./unit.js";
 
 export const ANALYSIS_PARAMETERS = {
@@ -40,7 +42,7 @@ export const ANALYSIS_PARAMETERS = {
     key: "minUnitMs",
     flag: "min-ms",
     kind: "number",
-    defaultValue: 50,
+    defaultValue: DEFAULT_SEGMENTER_OPTIONS.minUnitMs,
     min: 5,
     max: 10_000,
     unit: "ms",
@@ -50,7 +52,7 @@ export const ANALYSIS_PARAMETERS = {
     key: "maxUnitMs",
     flag: "max-ms",
     kind: "number",
-    defaultValue: 2000,
+    defaultValue: DEFAULT_SEGMENTER_OPTIONS.maxUnitMs,
     min: 20,
     max: 600_000,
     unit: "ms",
@@ -60,19 +62,19 @@ export const ANALYSIS_PARAMETERS = {
     key: "onsetThreshold",
     flag: "onset-threshold",
     kind: "number",
-    defaultValue: 1,
+    defaultValue: DEFAULT_ONSET_PEAK_OPTIONS.threshold,
     min: 0,
-    max: 100,
+    max: 20,
     unit: "",
-    doc: "onset sensitivity: novelty above the local average needed for an onset (higher = fewer onsets)",
+    doc: "onset sensitivity: SuperFlux novelty a peak needs above its local mean (lower = more onsets)",
   } satisfies NumberParam,
   minInterOnsetMs: {
     key: "minInterOnsetMs",
     flag: "min-ioi-ms",
     kind: "number",
-    defaultValue: 30,
+    defaultValue: DEFAULT_ONSET_PEAK_OPTIONS.minInterOnsetMs,
     min: 0,
-    max: 5000,
+    max: 1000,
     unit: "ms",
     doc: "minimum time between two onsets",
   } satisfies NumberParam,
@@ -80,7 +82,7 @@ export const ANALYSIS_PARAMETERS = {
     key: "silenceGateDb",
     flag: "silence-db",
     kind: "number",
-    defaultValue: -60,
+    defaultValue: DEFAULT_SEGMENTER_OPTIONS.silenceGateDb,
     min: -120,
     max: 0,
     unit: "dBFS",
@@ -104,8 +106,8 @@ export type AnalysisOptions = ParamValues<typeof ANALYSIS_PARAMETERS>;
  */
 export function resolveAnalysisOptions(given: Partial<Record<keyof AnalysisOptions, unknown>> = {}): AnalysisOptions {
   const options = resolveParams(ANALYSIS_PARAMETERS, given);
-  if (options.minUnitMs >= options.maxUnitMs) {
-    throw new ParameterError(`minUnitMs (${options.minUnitMs} ms) must be below maxUnitMs (${options.maxUnitMs} ms)`);
+  if (options.maxUnitMs < 2 * options.minUnitMs) {
+    throw new ParameterError(`maxUnitMs (${options.maxUnitMs} ms) must be at least twice minUnitMs (${options.minUnitMs} ms)`);
   }
   return options;
 }

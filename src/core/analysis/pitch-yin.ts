@@ -10,7 +10,7 @@
  * padded length suffices), and the energies r_tau(0) come from a running sum of squares.
  */
 
-import { RealFft } from "../dsp/fft.js";
+import { RealFft, type RealFftEngineFactory } from "../dsp/fft.js";
 import { ParameterError } from "../errors.js";
 
 /** Options of {@link YinPitch}. */
@@ -21,6 +21,8 @@ export interface YinOptions {
   readonly maxFrequencyHz?: number;
   /** Absolute CMND threshold of step 4 (default 0.15; the paper uses 0.1, aubio 0.15). */
   readonly threshold?: number;
+  /** Accelerated FFT engine (see `RealFft`); fft.js when absent. */
+  readonly fftEngine?: RealFftEngineFactory;
 }
 
 const DEFAULT_MIN_FREQUENCY_HZ = 40;
@@ -101,7 +103,7 @@ export class YinPitch {
     }
     let fftSize = 16;
     while (fftSize < frameSizeSamples) fftSize *= 2;
-    this.fft = new RealFft(fftSize);
+    this.fft = new RealFft(fftSize, options?.fftEngine);
     this.centred = new Float32Array(fftSize);
     this.head = new Float32Array(fftSize);
     this.headSpectrum = new Float64Array(2 * fftSize);

@@ -10,6 +10,22 @@ import { ParameterError } from "../errors.js";
 const MIN_FFT_SIZE_SAMPLES = 16;
 
 /**
+ * An accelerated real FFT (e.g. PFFFT in WebAssembly, `src/io/pffft-engine.ts`), injected at the edge.
+ * Spectra are interleaved re/im for bins 0..size/2 (`size + 2` values), as fft.js's `realTransform`
+ * writes its first half.
+ */
+export interface RealFftEngine {
+  readonly size: number;
+  /** Forward transform of `size` real samples into `size + 2` interleaved values. */
+  forward(input: ArrayLike<number>, out: Float32Array | Float64Array): void;
+  /** Inverse of `forward` (normalised: inverse(forward(x)) = x). */
+  inverse(spectrum: ArrayLike<number>, outSignal: Float32Array | Float64Array): void;
+}
+
+/** Makes an engine for a size, or `undefined` when it cannot (the caller keeps fft.js). */
+export type RealFftEngineFactory = (sizeSamples: number) => RealFftEngine | undefined;
+
+/**
  * Forward and inverse DFT of real signals of one fixed power-of-two size N. Conventions (same as numpy's
  * `rfft`/`irfft` and meyda): `X_k = sum_n x_n e^{-2 pi i k n / N}` unscaled; the inverse divides by N.
  */
@@ -26,12 +42,15 @@ export class RealFft {
   /** cos / sin of 2 pi k / N for k < N/2 (the inverse's split twiddles). */
   private readonly twiddleCos: Float64Array;
   private readonly twiddleSin: Float64Array;
+  /** Accelerated engine doing forward and inverse transforms, when one was injected. */
+  private readonly engine: RealFftEngine | undefined;
 
   /**
    * @param sizeSamples transform length N: a power of two >= 16
+   * @param engineFactory optional accelerated engine (same results within float32 rounding)
    * @throws ParameterError when N is not a power of two >= 16
    */
-  constructor(sizeSamples: number) {
+  constructor(sizeSamples: number, engineFactory?: RealFftEngineFactory) {
     if (
       !Number.isInteger(sizeSamples) ||
       sizeSamples < MIN_FFT_SIZE_SAMPLES ||
@@ -40,6 +59,7 @@ export class RealFft {
       throw new ParameterError(`FFT size must be a power of two >= ${MIN_FFT_SIZE_SAMPLES}, got ${sizeSamples}`);
     }
     this.size = sizeSamples;
+    this.engine = engineFactory?.(sizeSamples);
     this.fft = new FFT(sizeSamples);
     this.halfFft = new FFT(sizeSamples / 2);
     this.spectrum = new Float64Array(2 * sizeSamples);
@@ -130,7 +150,8 @@ export class RealFft {
     if (input.length < this.size || out.length < 2 * this.size) {
       throw new ParameterError(`RealFft.forwardInterleaved: input needs ${this.size} samples, out ${2 * this.size}`);
     }
-    this.fft.realTransform(out, input);
+    if (this.engine) this.engine.forward(input, out);
+    else this.fft.realTransform(out, input);
   }
 
   /**
@@ -146,6 +167,10 @@ export class RealFft {
     const half = size / 2;
     if (spectrum.length < size + 2 || outSignal.length < size) {
       throw new ParameterError(`RealFft.inverseInterleaved: spectrum needs ${size + 2} values, outSignal ${size}`);
+    }
+    if (this.engine) {
+      this.engine.inverse(spectrum, outSignal);
+      return;
     }
     const packed = this.packed;
     const cos = this.twiddleCos;
@@ -181,6 +206,12 @@ export class RealFft {
     if (input.length < this.size) {
       throw new ParameterError(`RealFft: input has ${input.length} samples, the transform needs ${this.size}`);
     }
-    this.fft.realTransform(this.spectrum, input);
+    if (this.engine) this.engine.forward(input, this.spectrum);
+    else this.fft.realTransform(this.spectrum, input);
+  }
+
+  /** True when an accelerated engine does the transforms. */
+  get accelerated(): boolean {
+    return this.engine !== undefined;
   }
 }

@@ -48,6 +48,7 @@ export function createFrameDescriptorInputs(sampleRateHz: number, frameSizeSampl
   if (!Number.isInteger(frameSizeSamples) || frameSizeSamples < 64 || (frameSizeSamples & (frameSizeSamples - 1)) !== 0)
     throw new ParameterError(`frameSizeSamples must be a power of two >= 64, got ${frameSizeSamples}`);
   const binCount = frameSizeSamples / 2;
+  const tables = sharedTables(sampleRateHz, frameSizeSamples);
   return {
     signal: new Float32Array(frameSizeSamples),
     amplitude: new Float32Array(binCount),
@@ -56,12 +57,36 @@ export function createFrameDescriptorInputs(sampleRateHz: number, frameSizeSampl
     sampleRateHz,
     frameSizeSamples,
     binHz: sampleRateHz / frameSizeSamples,
-    barkBandLimits: createBarkBandLimits(sampleRateHz, frameSizeSamples),
-    melBank: createMelFilterBank(MEL_BAND_COUNT, sampleRateHz, frameSizeSamples),
+    barkBandLimits: tables.barkBandLimits,
+    melBank: tables.melBank,
     melEnergies: new Float64Array(MEL_BAND_COUNT),
-    dctMatrix: createDctMatrix(MEL_BAND_COUNT, MFCC_COUNT),
-    chromaBank: createChromaFilterBank(sampleRateHz, frameSizeSamples),
+    dctMatrix: tables.dctMatrix,
+    chromaBank: tables.chromaBank,
   };
+}
+
+type SharedTables = Pick<FrameDescriptorInputs, "barkBandLimits" | "melBank" | "dctMatrix" | "chromaBank">;
+
+/**
+ * The filter banks depend only on (rate, frame size) and are never written after construction, so every
+ * extractor of a thread shares one copy (building the chroma bank alone costs ~70 ms; a corpus has
+ * thousands of files).
+ */
+const TABLE_CACHE = new Map<string, SharedTables>();
+
+function sharedTables(sampleRateHz: number, frameSizeSamples: number): SharedTables {
+  const key = `${sampleRateHz}/${frameSizeSamples}`;
+  let tables = TABLE_CACHE.get(key);
+  if (!tables) {
+    tables = {
+      barkBandLimits: createBarkBandLimits(sampleRateHz, frameSizeSamples),
+      melBank: createMelFilterBank(MEL_BAND_COUNT, sampleRateHz, frameSizeSamples),
+      dctMatrix: createDctMatrix(MEL_BAND_COUNT, MFCC_COUNT),
+      chromaBank: createChromaFilterBank(sampleRateHz, frameSizeSamples),
+    };
+    TABLE_CACHE.set(key, tables);
+  }
+  return tables;
 }
 
 /** Fills `inputs.power` from `inputs.amplitude`. Allocation-free. */

@@ -1,0 +1,166 @@
+/**
+ * The streaming unit analyser: mono samples at the analysis rate in, units with descriptor vectors out.
+ * One code path for the corpus and for every query or regeneration target (ARCHITECTURE invariant).
+ *
+ * Per STFT frame: hann window -> FFT amplitude -> SuperFlux novelty, frame descriptors, YIN pitch ->
+ * peak picking -> segmentation -> (when a unit closes) summary of its frames into a vector.
+ * Memory is bounded by the longest open unit (`maxUnitMs`), not by the length of the file.
+ */
+import { ANALYSIS_RATE_HZ, FRAME_SIZE_SAMPLES, HOP_SIZE_SAMPLES, SPECTRUM_BINS } from "./analysis-config.js";
+import { resolveAnalysisOptions, type AnalysisOptions } from "./analysis-params.js";
+import { FrameDescriptorExtractor } from "./descriptors/frame-descriptor-extractor.js";
+import { FRAME } from "./frame-features.js";
+import { FrameRing } from "./frame-ring.js";
+import { OnsetPeakPicker } from "./onset-peaks.js";
+import { SuperFluxNovelty } from "./onset-novelty.js";
+import { YinPitch } from "./pitch-yin.js";
+import { DESCRIPTOR_COUNT } from "./schema.js";
+import { Segmenter, type Segment } from "./segmenter.js";
+import { UnitAccumulator, summariseFrames } from "./summarise.js";
+import { RealFft, type RealFftEngineFactory } from "../dsp/fft.js";
+import { StftFramer } from "../dsp/framer.js";
+import { hannWindow } from "../dsp/window.js";
+import { hzToMidi, samplesToSeconds } from "../dsp/time.js";
+
+/** YIN runs on every Nth frame (46 ms at hop 256); pitch is a unit-level summary, so this loses nothing audible. */
+export const PITCH_EVERY_FRAMES = 4;
+
+/** A unit as the analyser emits it: boundaries in analysis-rate samples, plus its vector. */
+export interface AnalysedSegment {
+  /** First sample at the analysis rate. */
+  readonly startSample: number;
+  /** One past the last sample at the analysis rate. */
+  readonly endSample: number;
+  readonly silent: boolean;
+  /** `DESCRIPTOR_COUNT` values; a fresh array per segment (owned by the receiver). */
+  readonly vector: Float32Array;
+}
+
+export class UnitAnalyzer {
+  readonly options: AnalysisOptions;
+  private readonly framer = new StftFramer(FRAME_SIZE_SAMPLES, HOP_SIZE_SAMPLES);
+  private readonly window = hannWindow(FRAME_SIZE_SAMPLES);
+  private readonly windowed = new Float32Array(FRAME_SIZE_SAMPLES);
+  private readonly amplitude = new Float32Array(SPECTRUM_BINS);
+  private readonly fft: RealFft;
+  private readonly descriptors = new FrameDescriptorExtractor(ANALYSIS_RATE_HZ, FRAME_SIZE_SAMPLES);
+  private readonly novelty = new SuperFluxNovelty(ANALYSIS_RATE_HZ, FRAME_SIZE_SAMPLES, HOP_SIZE_SAMPLES);
+  private readonly pitch: YinPitch;
+  private readonly peaks: OnsetPeakPicker;
+  private readonly segmenter: Segmenter;
+  private readonly ring: FrameRing;
+  private readonly accumulator = new UnitAccumulator();
+  private readonly hopSec = samplesToSeconds(HOP_SIZE_SAMPLES, ANALYSIS_RATE_HZ);
+  private readonly onFrame = (frame: Float32Array, frameIndex: number): void => this.processFrame(frame, frameIndex);
+  private readonly emit: (segment: AnalysedSegment) => void;
+  private lastF0Midi = 0;
+  private lastConfidence = 0;
+  private framesSeen = 0;
+  private finished = false;
+
+  /**
+   * @param emit called for every closed unit, in time order.
+   * @param options analysis options (validated; defaults filled).
+   * @param fftEngine accelerated FFT (injected at the edge, e.g. PFFFT/WASM); fft.js when absent.
+   * @throws ParameterError on bad options.
+   */
+  constructor(
+    emit: (segment: AnalysedSegment) => void,
+    options: Partial<AnalysisOptions> = {},
+    fftEngine?: RealFftEngineFactory,
+  ) {
+    this.options = resolveAnalysisOptions(options);
+    this.fft = new RealFft(FRAME_SIZE_SAMPLES, fftEngine);
+    this.pitch = new YinPitch(FRAME_SIZE_SAMPLES, ANALYSIS_RATE_HZ, { fftEngine });
+    this.emit = emit;
+    this.peaks = new OnsetPeakPicker(ANALYSIS_RATE_HZ, HOP_SIZE_SAMPLES, {
+      threshold: this.options.onsetThreshold,
+      minInterOnsetMs: this.options.minInterOnsetMs,
+      silenceGateDb: this.options.silenceGateDb,
+    });
+    this.segmenter = new Segmenter(ANALYSIS_RATE_HZ, HOP_SIZE_SAMPLES, {
+      mode: this.options.segment,
+      gridMs: this.options.gridMs,
+      gridOverlap: this.options.gridOverlap,
+      minUnitMs: this.options.minUnitMs,
+      maxUnitMs: this.options.maxUnitMs,
+      silenceGateDb: this.options.silenceGateDb,
+      keepSilent: this.options.keepSilent,
+    });
+    const maxUnitFrames = Math.ceil((this.options.maxUnitMs / 1000) * (ANALYSIS_RATE_HZ / HOP_SIZE_SAMPLES));
+    this.ring = new FrameRing(Math.min(1 << 16, 2 * maxUnitFrames + 256));
+  }
+
+  /** Samples pushed so far (analysis rate). */
+  get samplesPushed(): number {
+    return this.framer.samplesPushed;
+  }
+
+  /** Rows held for open units (for memory tests). */
+  get bufferedFrames(): number {
+    return this.ring.frameEnd - this.ring.oldestFrame;
+  }
+
+  /** Pushes `length` mono samples at the analysis rate. */
+  push(samples: Float32Array, length = samples.length): void {
+    if (this.finished) throw new Error("UnitAnalyzer: push after finish");
+    this.framer.push(samples, length, this.onFrame);
+  }
+
+  /** End of stream: analyses the zero-padded tail and closes every open unit. */
+  finish(): void {
+    if (this.finished) return;
+    this.framer.flush(this.onFrame);
+    const totalSamples = this.framer.samplesPushed;
+    const remaining = this.peaks.flush();
+    this.emitSegments(this.segmenter.finish(this.framesSeen, remaining, totalSamples), totalSamples);
+    this.finished = true;
+  }
+
+  private processFrame(frame: Float32Array, frameIndex: number): void {
+    const window = this.window;
+    const windowed = this.windowed;
+    for (let i = 0; i < FRAME_SIZE_SAMPLES; i++) windowed[i] = frame[i]! * window[i]!;
+    this.fft.amplitude(windowed, this.amplitude);
+    const offset = this.ring.append();
+    const row = this.ring.values;
+    this.descriptors.process(frame, this.amplitude, row, offset);
+    const rmsDb = row[offset + FRAME.rmsDb]!;
+    if (rmsDb <= this.options.silenceGateDb) {
+      this.lastF0Midi = 0;
+      this.lastConfidence = 0;
+    } else if (frameIndex % PITCH_EVERY_FRAMES === 0) {
+      this.pitch.process(frame);
+      const f0 = this.pitch.f0Hz;
+      this.lastF0Midi = f0 > 0 ? hzToMidi(f0) : 0;
+      this.lastConfidence = f0 > 0 ? this.pitch.confidence : 0;
+    }
+    row[offset + FRAME.f0Midi] = this.lastF0Midi;
+    row[offset + FRAME.pitchConfidence] = this.lastConfidence;
+    const novelty = this.novelty.process(this.amplitude);
+    const onsetFrame = this.peaks.push(novelty, rmsDb, frameIndex);
+    this.framesSeen = frameIndex + 1;
+    this.emitSegments(this.segmenter.push(frameIndex, novelty, rmsDb, onsetFrame), Infinity);
+    this.ring.dropBefore(this.segmenter.oldestNeededFrame);
+  }
+
+  private emitSegments(segments: readonly Segment[], totalSamples: number): void {
+    for (const segment of segments) {
+      const startSample = segment.startFrame * HOP_SIZE_SAMPLES;
+      const endSample = Math.min(segment.endFrame * HOP_SIZE_SAMPLES, totalSamples);
+      if (endSample <= startSample) continue;
+      const vector = new Float32Array(DESCRIPTOR_COUNT);
+      const lastFrame = Math.min(segment.endFrame, this.ring.frameEnd);
+      summariseFrames(
+        this.ring,
+        Math.max(segment.startFrame, this.ring.oldestFrame),
+        lastFrame,
+        this.accumulator,
+        vector,
+        this.hopSec,
+        samplesToSeconds(endSample - startSample, ANALYSIS_RATE_HZ),
+      );
+      this.emit({ startSample, endSample, silent: segment.silent, vector });
+    }
+  }
+}
