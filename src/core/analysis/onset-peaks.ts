@@ -11,6 +11,7 @@
  * `max(postMax, postAvg)` later frames, so onsets are confirmed with that fixed delay.
  */
 import { ParameterError } from "../errors.js";
+import { resolveParams, type NumberParam } from "../params.js";
 import { samplesToSeconds } from "../dsp/time.js";
 
 /** Options of `OnsetPeakPicker`. */
@@ -33,114 +34,96 @@ export interface OnsetPeakOptions {
   postAvgMs: number;
 }
 
-export const DEFAULT_ONSET_PEAK_OPTIONS: OnsetPeakOptions = {
-  threshold: 3.5,
-  meanRatio: 3,
-  minInterOnsetMs: 30,
-  silenceGateDb: -70,
-  preMaxMs: 30,
-  postMaxMs: 30,
-  preAvgMs: 100,
-  postAvgMs: 70,
-};
-
-/** One tunable parameter, declared as data (drives CLI flags, OSC options and docs). */
-export interface ParameterSpec {
-  readonly name: string;
-  readonly default: number | string | boolean;
-  /** Inclusive range for numbers. */
-  readonly min?: number;
-  readonly max?: number;
-  /** Allowed values for strings. */
-  readonly choices?: readonly string[];
-  /** Unit of the value ("ms", "dB", "" for plain numbers). */
-  readonly unit: string;
-  readonly doc: string;
-}
-
-/** The onset peak-picking parameters, in `OnsetPeakOptions` order. */
-export const ONSET_PARAMETERS: readonly ParameterSpec[] = [
-  {
-    name: "threshold",
-    default: DEFAULT_ONSET_PEAK_OPTIONS.threshold,
+/** The onset peak-picking parameters as data (shared format of `core/params.ts`: CLI flags, OSC, docs). */
+export const ONSET_PARAMETERS = {
+  threshold: {
+    key: "threshold",
+    flag: "onset-threshold",
+    kind: "number",
+    defaultValue: 3.5,
     min: 0,
     max: 20,
     unit: "",
-    doc: "Onset sensitivity: how far a novelty peak must rise above meanRatio x its local mean. Lower finds more onsets.",
+    doc: "onset sensitivity: how far a novelty peak must rise above meanRatio x its local mean (lower = more onsets)",
   },
-  {
-    name: "meanRatio",
-    default: DEFAULT_ONSET_PEAK_OPTIONS.meanRatio,
+  meanRatio: {
+    key: "meanRatio",
+    flag: "onset-mean-ratio",
+    kind: "number",
+    defaultValue: 3,
     min: 0,
     max: 20,
     unit: "",
-    doc: "A novelty peak must exceed this multiple of the local mean novelty (plus threshold). Higher ignores ripples inside busy sounds.",
+    doc: "a novelty peak must exceed this multiple of the local mean novelty (higher ignores ripples inside busy sounds)",
   },
-  {
-    name: "minInterOnsetMs",
-    default: DEFAULT_ONSET_PEAK_OPTIONS.minInterOnsetMs,
+  minInterOnsetMs: {
+    key: "minInterOnsetMs",
+    flag: "min-ioi-ms",
+    kind: "number",
+    defaultValue: 30,
     min: 0,
     max: 1000,
     unit: "ms",
-    doc: "Minimum time between two onsets.",
+    doc: "minimum time between two onsets",
   },
-  {
-    name: "silenceGateDb",
-    default: DEFAULT_ONSET_PEAK_OPTIONS.silenceGateDb,
+  silenceGateDb: {
+    key: "silenceGateDb",
+    flag: "silence-db",
+    kind: "number",
+    defaultValue: -70,
     min: -120,
     max: 0,
     unit: "dB",
-    doc: "Frames quieter than this (RMS, dBFS) never start an onset.",
+    doc: "frames quieter than this (RMS, dBFS) never hold an onset",
   },
-  {
-    name: "preMaxMs",
-    default: DEFAULT_ONSET_PEAK_OPTIONS.preMaxMs,
+  preMaxMs: {
+    key: "preMaxMs",
+    flag: "onset-pre-max-ms",
+    kind: "number",
+    defaultValue: 30,
     min: 0,
     max: 500,
     unit: "ms",
-    doc: "A peak must be the largest novelty over this much time before it.",
+    doc: "a peak must be the largest novelty over this much time before it",
   },
-  {
-    name: "postMaxMs",
-    default: DEFAULT_ONSET_PEAK_OPTIONS.postMaxMs,
+  postMaxMs: {
+    key: "postMaxMs",
+    flag: "onset-post-max-ms",
+    kind: "number",
+    defaultValue: 30,
     min: 0,
     max: 500,
     unit: "ms",
-    doc: "A peak must be the largest novelty over this much time after it (adds latency).",
+    doc: "a peak must be the largest novelty over this much time after it (adds latency)",
   },
-  {
-    name: "preAvgMs",
-    default: DEFAULT_ONSET_PEAK_OPTIONS.preAvgMs,
+  preAvgMs: {
+    key: "preAvgMs",
+    flag: "onset-pre-avg-ms",
+    kind: "number",
+    defaultValue: 100,
     min: 0,
     max: 1000,
     unit: "ms",
-    doc: "Time before a peak averaged into its adaptive threshold.",
+    doc: "time before a peak averaged into its adaptive threshold",
   },
-  {
-    name: "postAvgMs",
-    default: DEFAULT_ONSET_PEAK_OPTIONS.postAvgMs,
+  postAvgMs: {
+    key: "postAvgMs",
+    flag: "onset-post-avg-ms",
+    kind: "number",
+    defaultValue: 70,
     min: 0,
     max: 500,
     unit: "ms",
-    doc: "Time after a peak averaged into its adaptive threshold (adds latency).",
+    doc: "time after a peak averaged into its adaptive threshold (adds latency)",
   },
-];
+} as const satisfies Record<keyof OnsetPeakOptions, NumberParam>;
 
-/** Checks a value against its spec; throws ParameterError naming `owner` and the parameter. */
-export function checkParameter(owner: string, spec: ParameterSpec, value: unknown): void {
-  if (typeof spec.default === "number") {
-    if (typeof value !== "number" || !Number.isFinite(value)) {
-      throw new ParameterError(`${owner}: ${spec.name} must be a finite number, got ${String(value)}`);
-    }
-    if ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max)) {
-      throw new ParameterError(`${owner}: ${spec.name} must be in [${spec.min}, ${spec.max}] ${spec.unit}, got ${value}`);
-    }
-  } else if (typeof spec.default === "boolean") {
-    if (typeof value !== "boolean") throw new ParameterError(`${owner}: ${spec.name} must be true or false, got ${String(value)}`);
-  } else if (typeof value !== "string" || (spec.choices !== undefined && !spec.choices.includes(value))) {
-    throw new ParameterError(`${owner}: ${spec.name} must be one of ${spec.choices?.join(", ")}, got ${String(value)}`);
-  }
-}
+/**
+ * Defaults, tuned on `bench/eval-onsets.ts` (sonic-pi one-shot sequences, F at ±30 ms) together with the
+ * SuperFlux λ = 30, while keeping F >= 0.95 on click and noise-burst trains: the paper's windows
+ * (30/30 ms max, 100/70 ms mean) and a peak >= 3 x local mean + 3.5 (the paper's rule is mean + 1.1).
+ */
+export const DEFAULT_ONSET_PEAK_OPTIONS: OnsetPeakOptions = resolveParams(ONSET_PARAMETERS);
 
 function msToFrames(ms: number, sampleRateHz: number, hopSizeSamples: number): number {
   return Math.round(ms / 1000 / samplesToSeconds(hopSizeSamples, sampleRateHz));
@@ -169,13 +152,12 @@ export class OnsetPeakPicker {
   /**
    * @param sampleRateHz analysis rate (Hz, > 0)
    * @param hopSizeSamples hop between novelty frames (samples, > 0)
-   * @throws ParameterError when an option is out of its `ONSET_PARAMETERS` range
+   * @throws ParameterError on an unknown option or one out of its `ONSET_PARAMETERS` range
    */
   constructor(sampleRateHz: number, hopSizeSamples: number, options: Partial<OnsetPeakOptions> = {}) {
     if (!(sampleRateHz > 0)) throw new ParameterError(`OnsetPeakPicker: sampleRateHz must be > 0, got ${sampleRateHz}`);
     if (!(hopSizeSamples > 0)) throw new ParameterError(`OnsetPeakPicker: hopSizeSamples must be > 0, got ${hopSizeSamples}`);
-    const opts: OnsetPeakOptions = { ...DEFAULT_ONSET_PEAK_OPTIONS, ...options };
-    for (const spec of ONSET_PARAMETERS) checkParameter("onset", spec, opts[spec.name as keyof OnsetPeakOptions]);
+    const opts: OnsetPeakOptions = resolveParams(ONSET_PARAMETERS, options);
     this.options = opts;
     this.preMax = msToFrames(opts.preMaxMs, sampleRateHz, hopSizeSamples);
     this.postMax = msToFrames(opts.postMaxMs, sampleRateHz, hopSizeSamples);

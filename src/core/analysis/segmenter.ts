@@ -25,10 +25,11 @@
  * `onsetDelayFrames` of its frame).
  */
 import { FRAME_SIZE_SAMPLES } from "./analysis-config.js";
-import { DEFAULT_ONSET_PEAK_OPTIONS, OnsetPeakPicker, checkParameter, type ParameterSpec } from "./onset-peaks.js";
+import { DEFAULT_ONSET_PEAK_OPTIONS, OnsetPeakPicker } from "./onset-peaks.js";
 import { onsetFrameToSample } from "./onset-novelty.js";
 import type { SegmentMode } from "./unit.js";
 import { ParameterError } from "../errors.js";
+import { resolveParams, type BooleanParam, type EnumParam, type NumberParam } from "../params.js";
 import { msToSamples } from "../dsp/time.js";
 
 /** Options of `Segmenter`. */
@@ -59,90 +60,100 @@ export interface SegmenterOptions {
   onsetDelayFrames?: number;
 }
 
-export const DEFAULT_SEGMENTER_OPTIONS: SegmenterOptions = {
-  mode: "onset",
-  gridMs: 250,
-  gridOverlap: 0,
-  minUnitMs: 50,
-  maxUnitMs: 2000,
-  silenceGateDb: -60,
-  preRollMs: 10,
-  minSilenceMs: 50,
-  keepSilent: false,
-};
-
-/** The segmentation parameters (user-facing). */
-export const SEGMENTER_PARAMETERS: readonly ParameterSpec[] = [
-  {
-    name: "mode",
-    default: DEFAULT_SEGMENTER_OPTIONS.mode,
-    choices: ["onset", "grid", "whole"],
+/** The user-facing segmentation parameters as data (shared format of `core/params.ts`). */
+export const SEGMENTER_PARAMETERS = {
+  mode: {
+    key: "mode",
+    flag: "segment",
+    kind: "enum",
+    values: ["onset", "grid", "whole"],
+    defaultValue: "onset",
     unit: "",
-    doc: "How files are cut into units: at onsets, on a fixed grid, or one unit per file.",
-  },
-  {
-    name: "gridMs",
-    default: DEFAULT_SEGMENTER_OPTIONS.gridMs,
-    min: 20,
-    max: 10000,
+    doc: "how files are cut into units: at onsets, on a fixed grid, or one unit per file",
+  } satisfies EnumParam<SegmentMode>,
+  gridMs: {
+    key: "gridMs",
+    flag: "grid-ms",
+    kind: "number",
+    defaultValue: 250,
+    min: 10,
+    max: 60_000,
     unit: "ms",
-    doc: "Grid mode: length of a cell.",
-  },
-  {
-    name: "gridOverlap",
-    default: DEFAULT_SEGMENTER_OPTIONS.gridOverlap,
+    doc: "grid mode: length of a cell",
+  } satisfies NumberParam,
+  gridOverlap: {
+    key: "gridOverlap",
+    flag: "grid-overlap",
+    kind: "number",
+    defaultValue: 0,
     min: 0,
     max: 0.9,
     unit: "",
-    doc: "Grid mode: overlap of consecutive cells (0 = none, 0.5 = half a cell).",
-  },
-  {
-    name: "minUnitMs",
-    default: DEFAULT_SEGMENTER_OPTIONS.minUnitMs,
-    min: 10,
-    max: 5000,
+    doc: "grid mode: overlap of consecutive cells (0 = none, 0.5 = half a cell)",
+  } satisfies NumberParam,
+  minUnitMs: {
+    key: "minUnitMs",
+    flag: "min-ms",
+    kind: "number",
+    defaultValue: 50,
+    min: 5,
+    max: 10_000,
     unit: "ms",
-    doc: "Shortest unit; shorter pieces merge with a neighbour.",
-  },
-  {
-    name: "maxUnitMs",
-    default: DEFAULT_SEGMENTER_OPTIONS.maxUnitMs,
+    doc: "shortest unit; shorter pieces join a neighbour",
+  } satisfies NumberParam,
+  maxUnitMs: {
+    key: "maxUnitMs",
+    flag: "max-ms",
+    kind: "number",
+    defaultValue: 2000,
     min: 20,
-    max: 60000,
+    max: 600_000,
     unit: "ms",
-    doc: "Longest unit; longer ones are split at the strongest onset novelty inside. At least 2 x minUnitMs.",
-  },
-  {
-    name: "silenceGateDb",
-    default: DEFAULT_SEGMENTER_OPTIONS.silenceGateDb,
+    doc: "longest unit; longer ones are split at the strongest onset novelty inside (at least 2 x minUnitMs)",
+  } satisfies NumberParam,
+  silenceGateDb: {
+    key: "silenceGateDb",
+    flag: "silence-db",
+    kind: "number",
+    defaultValue: -60,
     min: -120,
     max: 0,
     unit: "dB",
-    doc: "Frames quieter than this (RMS, dBFS) are silence: trimmed from units, never a unit of their own.",
-  },
-  {
-    name: "preRollMs",
-    default: DEFAULT_SEGMENTER_OPTIONS.preRollMs,
+    doc: "frames quieter than this (RMS, dBFS) are silence: trimmed from units, never a unit of their own",
+  } satisfies NumberParam,
+  preRollMs: {
+    key: "preRollMs",
+    flag: "pre-roll-ms",
+    kind: "number",
+    defaultValue: 10,
     min: 0,
     max: 100,
     unit: "ms",
-    doc: "Onset mode: units start this long before the detected attack so the transient is never cut.",
-  },
-  {
-    name: "minSilenceMs",
-    default: DEFAULT_SEGMENTER_OPTIONS.minSilenceMs,
+    doc: "onset mode: units start this long before the detected attack (then on the 11.6 ms hop grid)",
+  } satisfies NumberParam,
+  minSilenceMs: {
+    key: "minSilenceMs",
+    flag: "min-silence-ms",
+    kind: "number",
+    defaultValue: 50,
     min: 0,
     max: 5000,
     unit: "ms",
-    doc: "Onset mode: a unit ends where the sound stays below the silence gate this long.",
-  },
-  {
-    name: "keepSilent",
-    default: DEFAULT_SEGMENTER_OPTIONS.keepSilent,
+    doc: "onset mode: a unit ends where the sound stays below the silence gate this long",
+  } satisfies NumberParam,
+  keepSilent: {
+    key: "keepSilent",
+    flag: "keep-silent",
+    kind: "boolean",
+    defaultValue: false,
     unit: "",
-    doc: "Keep silent stretches as units marked silent (default: drop them).",
-  },
-];
+    doc: "keep silent stretches as units marked silent (default: drop them)",
+  } satisfies BooleanParam,
+} as const;
+
+type SegmenterParameterName = keyof typeof SEGMENTER_PARAMETERS;
+
+export const DEFAULT_SEGMENTER_OPTIONS: SegmenterOptions = resolveParams(SEGMENTER_PARAMETERS);
 
 /** A unit boundary pair on the analysis hop grid, `[startFrame, endFrame)`. */
 export interface Segment {
@@ -218,15 +229,20 @@ export class Segmenter {
    * @param sampleRateHz analysis rate (Hz, > 0)
    * @param hopSizeSamples analysis hop (samples, > 0)
    * @param options segmentation options; missing ones take `DEFAULT_SEGMENTER_OPTIONS`
-   * @throws ParameterError when an option is out of its `SEGMENTER_PARAMETERS` range or maxUnitMs < 2 * minUnitMs
+   * @throws ParameterError on an unknown option, one out of its `SEGMENTER_PARAMETERS` range, or
+   *   maxUnitMs < 2 * minUnitMs
    */
   constructor(sampleRateHz: number, hopSizeSamples: number, options: Partial<SegmenterOptions> = {}) {
     if (!(sampleRateHz > 0)) throw new ParameterError(`Segmenter: sampleRateHz must be > 0, got ${sampleRateHz}`);
     if (!Number.isInteger(hopSizeSamples) || hopSizeSamples <= 0) {
       throw new ParameterError(`Segmenter: hopSizeSamples must be a positive integer, got ${hopSizeSamples}`);
     }
-    const opts: SegmenterOptions = { ...DEFAULT_SEGMENTER_OPTIONS, ...options };
-    for (const spec of SEGMENTER_PARAMETERS) checkParameter("segmenter", spec, opts[spec.name as keyof SegmenterOptions]);
+    const { frameSizeSamples, onsetDelayFrames, ...userOptions } = options;
+    const opts: SegmenterOptions = {
+      ...resolveParams(SEGMENTER_PARAMETERS, userOptions as Partial<Record<SegmenterParameterName, unknown>>),
+      frameSizeSamples,
+      onsetDelayFrames,
+    };
     if (opts.maxUnitMs < 2 * opts.minUnitMs) {
       throw new ParameterError(
         `segmenter: maxUnitMs (${opts.maxUnitMs}) must be at least 2 x minUnitMs (${opts.minUnitMs})`,
@@ -275,7 +291,7 @@ export class Segmenter {
     if (this.openStart >= 0 && this.openStart < oldest) oldest = this.openStart;
     if (this.shortStart >= 0 && this.shortStart < oldest) oldest = this.shortStart;
     if (this.pendingStart >= 0 && this.regionFirst < oldest) oldest = this.regionFirst;
-    if (this.options.keepSilent && !this.inRegion && this.gapStart < oldest) oldest = this.gapStart;
+    if (this.options.keepSilent && this.gapStart < oldest) oldest = this.gapStart;
     return Math.max(0, oldest);
   }
 
@@ -385,7 +401,7 @@ export class Segmenter {
       this.silentRunStart = -1;
       this.dipBoundary = -1;
       if (c === 0) {
-        this.openStart = 0;
+        this.openUnit(0);
       } else {
         // Frame c - 1 was quiet over its whole span, up to sample (c - 1) * hop + frameSize.
         const quietUntil = (c - 1) * this.hop + this.frameSize - this.preRollSamples;
@@ -395,12 +411,10 @@ export class Segmenter {
     }
     if (this.pendingStart >= 0) {
       if (isBoundary) {
-        this.openStart = c;
-        this.pendingStart = -1;
+        this.openUnit(c);
         isBoundary = false;
       } else if (c >= this.pendingDeadline) {
-        this.openStart = this.pendingStart;
-        this.pendingStart = -1;
+        this.openUnit(this.pendingStart);
       }
     }
     if (sounding) {
@@ -429,11 +443,15 @@ export class Segmenter {
     this.openStart = at;
   }
 
+  /** The first unit of a sound starts at `start`: the silence before it is complete. */
+  private openUnit(start: number): void {
+    this.openStart = start;
+    this.pendingStart = -1;
+    if (this.options.keepSilent) this.emitGap(this.gapStart, start);
+  }
+
   private endRegion(end: number): void {
-    if (this.pendingStart >= 0) {
-      this.openStart = this.pendingStart;
-      this.pendingStart = -1;
-    }
+    if (this.pendingStart >= 0) this.openUnit(this.pendingStart);
     if (this.openStart >= 0) this.closeUnit(this.openStart, Math.max(end, this.openStart + 1), true);
     this.openStart = -1;
     this.inRegion = false;

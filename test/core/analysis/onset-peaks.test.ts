@@ -93,11 +93,12 @@ describe("OnsetPeakPicker", () => {
   });
 
   it("declares every option once in ONSET_PARAMETERS with its default", () => {
-    const names = ONSET_PARAMETERS.map((spec) => spec.name).sort();
-    expect(names).toEqual(Object.keys(DEFAULT_ONSET_PEAK_OPTIONS).sort());
-    for (const spec of ONSET_PARAMETERS) {
-      expect(spec.default).toBe(DEFAULT_ONSET_PEAK_OPTIONS[spec.name as keyof OnsetPeakOptions]);
-      expect(spec.doc.length).toBeGreaterThan(10);
+    expect(Object.keys(ONSET_PARAMETERS).sort()).toEqual(Object.keys(DEFAULT_ONSET_PEAK_OPTIONS).sort());
+    for (const [name, def] of Object.entries(ONSET_PARAMETERS)) {
+      expect(def.key).toBe(name);
+      expect(def.defaultValue).toBe(DEFAULT_ONSET_PEAK_OPTIONS[name as keyof OnsetPeakOptions]);
+      expect(def.doc.length).toBeGreaterThan(10);
     }
+    expect(() => new OnsetPeakPicker(RATE_HZ, HOP, { thresold: 1 } as Partial<OnsetPeakOptions>)).toThrow(ParameterError);
   });
 });

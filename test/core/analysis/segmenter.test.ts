@@ -226,19 +226,28 @@ describe("Segmenter, onset mode", () => {
     for (let i = 1; i < kept.length; i++) expect(kept[i]!.startFrame).toBe(kept[i - 1]!.endFrame);
   });
 
-  it("reports an oldest needed frame that never passes a segment still to come", () => {
-    const input = stream(1200, [[100, 500], [700, 1100]], [101, 300, 320, 701, 900]);
-    const segmenter = new Segmenter(RATE_HZ, HOP, {});
-    const pending: number[] = [];
-    const reports = new Map(input.onsets.map((onset) => [onset + DELAY, onset]));
-    for (let i = 0; i < 1200; i++) {
-      for (const s of segmenter.push(i, input.novelty[i]!, input.rmsDb[i]!, reports.get(i) ?? -1)) {
-        expect(s.startFrame).toBeGreaterThanOrEqual(Math.min(...pending));
+  for (const keepSilent of [false, true]) {
+    it(`reports an oldest needed frame that never passes a segment still to come (keepSilent ${keepSilent})`, () => {
+      const input = stream(1200, [[100, 500], [700, 1100]], [101, 300, 320, 701, 900]);
+      const segmenter = new Segmenter(RATE_HZ, HOP, { keepSilent });
+      const reports = new Map(input.onsets.map((onset) => [onset + DELAY, onset]));
+      let oldest = 0;
+      let emitted = 0;
+      for (let i = 0; i < 1200; i++) {
+        for (const s of segmenter.push(i, input.novelty[i]!, input.rmsDb[i]!, reports.get(i) ?? -1)) {
+          expect(s.startFrame).toBeGreaterThanOrEqual(oldest);
+          emitted++;
+        }
+        expect(segmenter.oldestNeededFrame).toBeGreaterThanOrEqual(oldest);
+        oldest = segmenter.oldestNeededFrame;
       }
-      pending.push(segmenter.oldestNeededFrame);
-      pending.splice(0, pending.length - 1);
-    }
-  });
+      for (const s of segmenter.finish(1200)) {
+        expect(s.startFrame).toBeGreaterThanOrEqual(oldest);
+        emitted++;
+      }
+      expect(emitted).toBeGreaterThan(3);
+    });
+  }
 
   it("places unit starts before every attack of a real click/burst signal", () => {
     const random = seededRandom(21);
@@ -333,9 +342,10 @@ describe("Segmenter options", () => {
   });
 
   it("declares every user option once in SEGMENTER_PARAMETERS with its default", () => {
-    expect(SEGMENTER_PARAMETERS.map((spec) => spec.name).sort()).toEqual(Object.keys(DEFAULT_SEGMENTER_OPTIONS).sort());
-    for (const spec of SEGMENTER_PARAMETERS) {
-      expect(spec.default).toBe(DEFAULT_SEGMENTER_OPTIONS[spec.name as keyof SegmenterOptions]);
+    expect(Object.keys(SEGMENTER_PARAMETERS).sort()).toEqual(Object.keys(DEFAULT_SEGMENTER_OPTIONS).sort());
+    for (const [name, def] of Object.entries(SEGMENTER_PARAMETERS)) {
+      expect(def.key).toBe(name);
+      expect(def.defaultValue).toBe(DEFAULT_SEGMENTER_OPTIONS[name as keyof SegmenterOptions]);
     }
   });
 });

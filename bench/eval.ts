@@ -1,0 +1,49 @@
+/**
+ * `npm run eval -- <name> [--json] [--seed N] [--sequences N]`: quality evaluations, each against its
+ * reference measured in the same run.
+ *   onsets   onset F-measure (±30 ms) on seeded sequences of CC0 one-shots, ours vs aubioonset's defaults
+ */
+import { printFigures, type BenchFigure } from "./bench-util.js";
+import { evalOnsets } from "./eval-onsets.js";
+
+function flag(args: readonly string[], name: string, fallback: number): number {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : fallback;
+}
+
+async function onsets(args: readonly string[]): Promise<{ figures: BenchFigure[]; json: Record<string, unknown> }> {
+  const sequences = flag(args, "sequences", 10);
+  const seeds = args.includes("--seed") ? [flag(args, "seed", 1)] : [1, 2];
+  const figures: BenchFigure[] = [];
+  const json: Record<string, unknown> = { sequences, toleranceMs: 30 };
+  for (const seed of seeds) {
+    const r = await evalOnsets({ sequences, seed });
+    json[`seed${seed}`] = r;
+    figures.push({ name: `seed ${seed}: ours F-measure (P ${r.ours.precision.toFixed(3)}, R ${r.ours.recall.toFixed(3)})`, value: r.ours.f, unit: "", goal: ">= 0.92", pass: r.ours.f >= 0.92 });
+    if (r.aubio) {
+      figures.push({ name: `seed ${seed}: aubioonset F-measure (P ${r.aubio.precision.toFixed(3)}, R ${r.aubio.recall.toFixed(3)})`, value: r.aubio.f, unit: "" });
+      figures.push({ name: `seed ${seed}: ours - aubio`, value: r.ours.f - r.aubio.f, unit: "F points", goal: "> 0", pass: r.ours.f > r.aubio.f });
+    } else {
+      figures.push({ name: `seed ${seed}: ${r.aubioNote ?? "aubio skipped"}`, value: 0, unit: "" });
+    }
+  }
+  return { figures, json };
+}
+
+const EVALS: Record<string, (args: readonly string[]) => Promise<{ figures: BenchFigure[]; json: Record<string, unknown> }>> = { onsets };
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const name = args.find((a) => !a.startsWith("--") && !/^\d+$/.test(a)) ?? "onsets";
+  const run = EVALS[name];
+  if (!run) {
+    process.stderr.write(`unknown evaluation "${name}"; available: ${Object.keys(EVALS).join(", ")}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const result = await run(args);
+  if (args.includes("--json")) process.stdout.write(JSON.stringify({ [name]: result.json }, null, 2) + "\n");
+  else printFigures(`eval ${name}`, result.figures);
+}
+
+await main();
