@@ -1,0 +1,101 @@
+/**
+ * Unsupervised categories: seeded k-means (k-means++ seeding, Lloyd iterations) over index-space points.
+ * Deterministic for a given input order and seed.
+ */
+
+/** mulberry32: a small, fast, seedable 32-bit PRNG; returns values in [0, 1). */
+export function createRng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function squaredDistance(a: Float32Array, aOffset: number, b: Float32Array, bOffset: number, dim: number): number {
+  let d = 0;
+  for (let c = 0; c < dim; c++) {
+    const diff = a[aOffset + c]! - b[bOffset + c]!;
+    d += diff * diff;
+  }
+  return d;
+}
+
+export interface KMeansOptions {
+  readonly seed: number;
+  readonly maxIterations: number;
+}
+
+/**
+ * Clusters `count` points of `dim` values into `k` centroids.
+ * @param points row-major `count * dim`.
+ * @returns `k * dim` centroid values (fewer distinct centroids when there are fewer distinct points:
+ *   duplicates then share a position).
+ */
+export function kMeans(points: Float32Array, count: number, dim: number, k: number, options: KMeansOptions): Float32Array {
+  const centroids = new Float32Array(k * dim);
+  if (count === 0 || k === 0) return centroids;
+  const random = createRng(options.seed);
+  // k-means++ seeding (Arthur & Vassilvitskii 2007): each next seed drawn with probability ~ D(x)^2.
+  const nearest = new Float64Array(count).fill(Infinity);
+  let chosen = Math.floor(random() * count);
+  for (let j = 0; j < k; j++) {
+    centroids.set(points.subarray(chosen * dim, chosen * dim + dim), j * dim);
+    let total = 0;
+    for (let i = 0; i < count; i++) {
+      const d = squaredDistance(points, i * dim, centroids, j * dim, dim);
+      if (d < nearest[i]!) nearest[i] = d;
+      total += nearest[i]!;
+    }
+    if (total <= 0) {
+      chosen = Math.floor(random() * count);
+      continue;
+    }
+    let target = random() * total;
+    chosen = count - 1;
+    for (let i = 0; i < count; i++) {
+      target -= nearest[i]!;
+      if (target <= 0) {
+        chosen = i;
+        break;
+      }
+    }
+  }
+  const assignment = new Int32Array(count).fill(-1);
+  const sums = new Float64Array(k * dim);
+  const sizes = new Int32Array(k);
+  for (let iteration = 0; iteration < options.maxIterations; iteration++) {
+    let changed = 0;
+    for (let i = 0; i < count; i++) {
+      let best = 0;
+      let bestDistance = Infinity;
+      for (let j = 0; j < k; j++) {
+        const d = squaredDistance(points, i * dim, centroids, j * dim, dim);
+        if (d < bestDistance) {
+          bestDistance = d;
+          best = j;
+        }
+      }
+      if (assignment[i] !== best) {
+        assignment[i] = best;
+        changed++;
+      }
+    }
+    if (changed === 0) break;
+    sums.fill(0);
+    sizes.fill(0);
+    for (let i = 0; i < count; i++) {
+      const j = assignment[i]!;
+      sizes[j]!++;
+      for (let c = 0; c < dim; c++) sums[j * dim + c]! += points[i * dim + c]!;
+    }
+    for (let j = 0; j < k; j++) {
+      if (sizes[j] === 0) continue; // an empty cluster keeps its centroid
+      for (let c = 0; c < dim; c++) centroids[j * dim + c] = sums[j * dim + c]! / sizes[j]!;
+    }
+  }
+  return centroids;
+}

@@ -1,0 +1,462 @@
+/**
+ * The indexing queue: turns "this path may have changed" into store changes. For each path it decides,
+ * cheapest first:
+ *
+ * 1. unchanged (same size, mtime, fingerprint and analysis version) -> nothing, or back to present;
+ * 2. the content is known under a path that no longer exists -> a move: the file row is re-pointed,
+ *    units untouched;
+ * 3. the content is known under another existing path -> a copy: units copied, no analysis;
+ * 4. otherwise -> analysed in the worker pool, committed in one transaction (units replaced, or the
+ *    failure recorded with its reason; a failed file is retried only when it changes).
+ *
+ * A vanished file is marked missing (hidden from searches) and deleted after a grace period, so a move
+ * that arrives as unlink + add is re-pointed instead. A vanished root (unplugged drive) is marked offline
+ * with all its files: nothing is deleted. Jobs for one path never overlap; different paths run in
+ * parallel up to the analyzer's concurrency.
+ */
+import { stat } from "node:fs/promises";
+import { basename, relative, sep } from "node:path";
+import { performance } from "node:perf_hooks";
+import type { AnalysisOptions } from "../io/analyze-file.js";
+import type { Analyzer } from "./analyzer.js";
+import { categoryMaskForPath } from "./categories.js";
+import type { Corpus } from "./corpus.js";
+import { identifyFile, type FileIdentity } from "./fingerprint.js";
+import { analysisVersionOf, isAudioPath, listAudioFiles } from "./scanner.js";
+import type { FileRecord, RootRecord } from "./store.js";
+
+/** A vanished file's units are deleted after 2 s unless its content reappears elsewhere (a move). */
+export const DEFAULT_MISSING_GRACE_MS = 2000;
+
+export type FileAction = "analysed" | "failed" | "unchanged" | "restored" | "moved" | "copied" | "missing" | "removed";
+
+export interface FileEvent {
+  readonly type: "file";
+  readonly action: FileAction;
+  readonly path: string;
+  /** For a move or copy: where the content was before. */
+  readonly from?: string;
+  readonly units?: number;
+  readonly error?: string;
+}
+
+export interface RootEvent {
+  readonly type: "root";
+  readonly path: string;
+  readonly status: "online" | "offline";
+}
+
+export interface IndexProgress {
+  readonly filesQueued: number;
+  readonly filesDone: number;
+  readonly filesAnalysed: number;
+  readonly filesFailed: number;
+  readonly filesSkipped: number;
+  readonly unitsAdded: number;
+  /** Seconds of audio analysed. */
+  readonly audioSec: number;
+  /** Wall-clock seconds since the counters were reset. */
+  readonly wallSec: number;
+  /** Audio seconds per wall-clock second (all workers together). */
+  readonly realtimeFactor: number;
+  readonly etaSec: number | null;
+}
+
+export interface ProgressEvent {
+  readonly type: "progress";
+  readonly progress: IndexProgress;
+}
+
+export type IndexerEvent = FileEvent | RootEvent | ProgressEvent;
+
+export interface IndexerOptions {
+  readonly corpus: Corpus;
+  readonly analyzer: Analyzer;
+  readonly missingGraceMs?: number;
+}
+
+interface PathState {
+  running: boolean;
+  again: boolean;
+}
+
+function sameIdentity(file: FileRecord, identity: FileIdentity): boolean {
+  return file.sizeBytes === identity.sizeBytes && file.mtimeMs === identity.mtimeMs && file.fingerprint === identity.fingerprint;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isInside(path: string, root: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+/** The queue and decision logic of indexing (see the file comment). */
+export class Indexer {
+  private readonly corpus: Corpus;
+  private readonly analyzer: Analyzer;
+  private readonly graceMs: number;
+  private readonly listeners = new Set<(event: IndexerEvent) => void>();
+  private readonly states = new Map<string, PathState>();
+  private readonly queue: string[] = [];
+  private running = 0;
+  private idleWaiters: (() => void)[] = [];
+  private readonly purgeTimers = new Map<number, NodeJS.Timeout>();
+  private closed = false;
+  private counters = { filesQueued: 0, filesDone: 0, filesAnalysed: 0, filesFailed: 0, filesSkipped: 0, unitsAdded: 0, audioSec: 0 };
+  private startedAt = performance.now();
+  private lastProgressAt = 0;
+
+  constructor(options: IndexerOptions) {
+    this.corpus = options.corpus;
+    this.analyzer = options.analyzer;
+    this.graceMs = options.missingGraceMs ?? DEFAULT_MISSING_GRACE_MS;
+  }
+
+  on(listener: (event: IndexerEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: IndexerEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  /** Resets the progress counters (start of an `index` run). */
+  resetProgress(): void {
+    this.counters = { filesQueued: 0, filesDone: 0, filesAnalysed: 0, filesFailed: 0, filesSkipped: 0, unitsAdded: 0, audioSec: 0 };
+    this.startedAt = performance.now();
+  }
+
+  progress(): IndexProgress {
+    const wallSec = (performance.now() - this.startedAt) / 1000;
+    const c = this.counters;
+    const left = c.filesQueued - c.filesDone;
+    const perFile = c.filesDone > 0 ? wallSec / c.filesDone : null;
+    return {
+      ...c,
+      wallSec,
+      realtimeFactor: wallSec > 0 ? c.audioSec / wallSec : 0,
+      etaSec: perFile === null ? null : left * perFile,
+    };
+  }
+
+  private reportProgress(force = false): void {
+    const now = performance.now();
+    if (!force && now - this.lastProgressAt < 100) return;
+    this.lastProgressAt = now;
+    this.emit({ type: "progress", progress: this.progress() });
+  }
+
+  private rootFor(path: string): RootRecord | undefined {
+    let best: RootRecord | undefined;
+    for (const root of this.corpus.store.listRoots()) {
+      if (isInside(path, root.path) && (!best || root.path.length > best.path.length)) best = root;
+    }
+    return best;
+  }
+
+  // ---------------------------------------------------------------- queue
+
+  /** Queues a path for (re)consideration: new, changed, or possibly changed. Non-audio paths are ignored. */
+  enqueue(path: string): void {
+    if (this.closed || !isAudioPath(path)) return;
+    const state = this.states.get(path);
+    if (state) {
+      if (state.running) state.again = true;
+      return;
+    }
+    this.states.set(path, { running: false, again: false });
+    this.queue.push(path);
+    this.counters.filesQueued++;
+    this.pump();
+  }
+
+  private pump(): void {
+    // One job beyond the analyzer's concurrency keeps the workers busy while the main thread commits.
+    while (!this.closed && this.running < this.analyzer.concurrency + 1 && this.queue.length > 0) {
+      const path = this.queue.shift()!;
+      const state = this.states.get(path)!;
+      state.running = true;
+      this.running++;
+      void this.process(path)
+        .catch((error: unknown) => {
+          this.emit({ type: "file", action: "failed", path, error: (error as Error).message });
+        })
+        .finally(() => {
+          this.running--;
+          this.counters.filesDone++;
+          this.reportProgress();
+          if (state.again && !this.closed) {
+            state.again = false;
+            state.running = false;
+            this.queue.push(path);
+            this.counters.filesQueued++;
+          } else {
+            this.states.delete(path);
+          }
+          this.pump();
+          this.checkIdle();
+        });
+    }
+    this.checkIdle();
+  }
+
+  private checkIdle(): void {
+    if (this.running > 0 || this.queue.length > 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /** Resolves when the queue is empty and no job runs. */
+  idle(): Promise<void> {
+    if (this.running === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  // ---------------------------------------------------------------- one path
+
+  private async process(path: string): Promise<void> {
+    const root = this.rootFor(path);
+    if (!root) return;
+    let identity: FileIdentity;
+    try {
+      identity = await identifyFile(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") await this.vanished(path);
+      else this.recordUnreadable(root, path, error as Error);
+      return;
+    }
+    const version = analysisVersionOf(root.analysisOptions);
+    const mask = categoryMaskForPath(relative(root.path, path), basename(root.path));
+    const existing = this.corpus.store.getFileByPath(path);
+    if (existing && sameIdentity(existing, identity) && existing.analysisVersion === version && existing.status !== "pending") {
+      this.counters.filesSkipped++;
+      if (existing.presence !== "present" || existing.categoryMask !== mask || existing.rootId !== root.id) {
+        this.cancelPurge(existing.id);
+        if (existing.categoryMask !== mask || existing.rootId !== root.id) this.corpus.moveFile(existing, root.id, path, identity, mask);
+        else this.corpus.setPresence([existing.id], "present");
+        this.emit({ type: "file", action: "restored", path, units: existing.unitCount });
+      } else {
+        this.emit({ type: "file", action: "unchanged", path });
+      }
+      return;
+    }
+    if (await this.reuseKnownContent(root, path, identity, version, mask, existing)) return;
+    await this.analyse(root, path, identity, version, mask);
+  }
+
+  /** Moves (donor gone) or copies (donor present) the units of identical content. @returns true when done. */
+  private async reuseKnownContent(
+    root: RootRecord,
+    path: string,
+    identity: FileIdentity,
+    version: string,
+    mask: number,
+    existing: FileRecord | undefined,
+  ): Promise<boolean> {
+    const donors = this.corpus.store
+      .findFilesByContent(identity.fingerprint, identity.sizeBytes)
+      .filter((file) => file.id !== existing?.id && file.status === "ok" && file.analysisVersion === version);
+    if (donors.length === 0) return false;
+    for (const donor of donors) {
+      if (donor.presence === "present" && (await exists(donor.path))) continue;
+      if (donor.presence === "offline") continue; // its drive may come back: that is a copy, not a move
+      this.cancelPurge(donor.id);
+      this.corpus.moveFile(donor, root.id, path, identity, mask);
+      this.counters.filesSkipped++;
+      this.emit({ type: "file", action: "moved", path, from: donor.path, units: donor.unitCount });
+      return true;
+    }
+    const donor = donors[0]!;
+    const copy = this.corpus.cloneFile(donor, root.id, path, identity, mask);
+    this.counters.filesSkipped++;
+    this.counters.unitsAdded += copy.unitCount;
+    this.emit({ type: "file", action: "copied", path, from: donor.path, units: copy.unitCount });
+    return true;
+  }
+
+  private async analyse(root: RootRecord, path: string, identity: FileIdentity, version: string, mask: number): Promise<void> {
+    const file = this.corpus.markPending(root.id, path, identity, mask);
+    const options = JSON.parse(root.analysisOptions) as Partial<AnalysisOptions>;
+    const outcome = await this.analyzer.analyze({ path, options });
+    if (this.closed) return; // stays pending: finished by the next run
+    let after;
+    try {
+      after = await stat(path);
+    } catch {
+      await this.vanished(path);
+      return;
+    }
+    if (after.size !== identity.sizeBytes || Math.floor(after.mtimeMs) !== identity.mtimeMs) {
+      this.enqueue(path); // changed while being analysed: the result describes old content
+      return;
+    }
+    if (outcome.ok) {
+      const { analysis } = outcome;
+      const { added } = this.corpus.commitAnalysis(file.id, identity, {
+        analysisVersion: version,
+        format: analysis.info.format,
+        sampleRateHz: analysis.info.sampleRateHz,
+        channelCount: analysis.info.channelCount,
+        frameCount: analysis.info.frameCount ?? null,
+        durationSec: analysis.audioSec,
+        analysisSec: analysis.analysisSec,
+        units: analysis.units,
+      });
+      this.counters.filesAnalysed++;
+      this.counters.unitsAdded += added.length;
+      this.counters.audioSec += analysis.audioSec;
+      this.emit({ type: "file", action: "analysed", path, units: added.length });
+    } else {
+      const reason = `${outcome.error.code}: ${outcome.error.message}`;
+      this.corpus.commitFailure(file.id, identity, version, reason);
+      this.counters.filesFailed++;
+      this.emit({ type: "file", action: "failed", path, error: reason });
+    }
+  }
+
+  private recordUnreadable(root: RootRecord, path: string, error: Error): void {
+    const identity = { sizeBytes: 0, mtimeMs: 0, fingerprint: "" };
+    const mask = categoryMaskForPath(relative(root.path, path), basename(root.path));
+    const file = this.corpus.markPending(root.id, path, identity, mask);
+    const reason = `unreadable: ${error.message}`;
+    this.corpus.commitFailure(file.id, identity, analysisVersionOf(root.analysisOptions), reason);
+    this.counters.filesFailed++;
+    this.emit({ type: "file", action: "failed", path, error: reason });
+  }
+
+  // ---------------------------------------------------------------- removals
+
+  /** A file path disappeared (watcher unlink, or found missing by a job). */
+  fileRemoved(path: string): void {
+    if (this.closed) return;
+    void this.vanished(path);
+  }
+
+  /** A folder disappeared: every known file below it is treated as removed (or its root as offline). */
+  dirRemoved(dir: string): void {
+    if (this.closed) return;
+    const root = this.corpus.store.listRoots().find((r) => isInside(dir, r.path));
+    if (!root) return;
+    void (async () => {
+      if (!(await exists(root.path))) {
+        this.rootVanished(root);
+        return;
+      }
+      for (const file of this.corpus.store.listFilesOfRoot(root.id)) {
+        if (isInside(file.path, dir)) await this.vanished(file.path);
+      }
+    })();
+  }
+
+  private async vanished(path: string): Promise<void> {
+    const file = this.corpus.store.getFileByPath(path);
+    if (!file || file.presence !== "present") return;
+    const root = this.corpus.store.getRootById(file.rootId);
+    if (root && !(await exists(root.path))) {
+      this.rootVanished(root);
+      return;
+    }
+    if (await exists(path)) return; // came back meanwhile (an atomic save)
+    this.corpus.setPresence([file.id], "missing");
+    this.emit({ type: "file", action: "missing", path });
+    this.schedulePurge(file.id);
+  }
+
+  private schedulePurge(fileId: number): void {
+    this.cancelPurge(fileId);
+    const timer = setTimeout(() => {
+      this.purgeTimers.delete(fileId);
+      void this.purge(fileId);
+    }, this.graceMs);
+    timer.unref?.();
+    this.purgeTimers.set(fileId, timer);
+  }
+
+  private cancelPurge(fileId: number): void {
+    const timer = this.purgeTimers.get(fileId);
+    if (timer) clearTimeout(timer);
+    this.purgeTimers.delete(fileId);
+  }
+
+  /** Deletes a missing file's units unless it came back or its root went offline. */
+  private async purge(fileId: number): Promise<void> {
+    if (this.closed) return;
+    const file = this.corpus.store.getFile(fileId);
+    if (!file || file.presence !== "missing") return;
+    const root = this.corpus.store.getRootById(file.rootId);
+    if (root && !(await exists(root.path))) {
+      this.rootVanished(root);
+      return;
+    }
+    if (await exists(file.path)) {
+      this.enqueue(file.path);
+      return;
+    }
+    const units = this.corpus.deleteFile(fileId);
+    this.emit({ type: "file", action: "removed", path: file.path, units });
+  }
+
+  /** Marks a root and its files offline (units kept, hidden from searches). */
+  rootVanished(root: RootRecord): void {
+    const current = this.corpus.store.getRootById(root.id);
+    if (!current || current.status === "offline") return;
+    for (const file of this.corpus.store.listFilesOfRoot(root.id)) this.cancelPurge(file.id);
+    this.corpus.setRootStatus(current, "offline");
+    this.emit({ type: "root", path: root.path, status: "offline" });
+  }
+
+  // ---------------------------------------------------------------- whole roots
+
+  /**
+   * Brings a root up to date: marks it offline when its folder is gone; otherwise queues every audio file
+   * under it, lets moves find their content, and deletes the units of files that are gone for good.
+   * @returns false when the root is offline.
+   */
+  async scanRoot(root: RootRecord, onWalkError?: (path: string, error: Error) => void): Promise<boolean> {
+    if (!(await exists(root.path))) {
+      this.rootVanished(root);
+      return false;
+    }
+    if (root.status === "offline") {
+      this.corpus.store.setRootStatus(root.id, "online");
+      this.emit({ type: "root", path: root.path, status: "online" });
+    }
+    const paths = await listAudioFiles(root.path, onWalkError);
+    const onDisk = new Set(paths);
+    const known = this.corpus.store.listFilesOfRoot(root.id);
+    const gone = known.filter((file) => !onDisk.has(file.path) && file.presence !== "missing");
+    // Missing first, so files moved within the root are found as donors while their new paths are processed.
+    this.corpus.setPresence(
+      gone.map((file) => file.id),
+      "missing",
+    );
+    for (const path of paths) this.enqueue(path);
+    await this.idle();
+    for (const file of known) {
+      if (onDisk.has(file.path)) continue;
+      this.cancelPurge(file.id);
+      await this.purge(file.id);
+    }
+    this.reportProgress(true);
+    return true;
+  }
+
+  /** Stops taking work; running analyses finish, their results are dropped (files stay pending). */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.purgeTimers.values()) clearTimeout(timer);
+    this.purgeTimers.clear();
+    this.queue.length = 0;
+    if (this.running > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+}

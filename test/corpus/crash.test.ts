@@ -1,0 +1,134 @@
+import { spawn } from "node:child_process";
+import { chmod, copyFile, mkdir, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { createInlineAnalyzer } from "../../src/corpus/analyzer.js";
+import { Corpus } from "../../src/corpus/corpus.js";
+import { sourceModeExecArgv } from "../../src/corpus/source-mode.js";
+import { analyzeFile } from "../../src/io/analyze-file.js";
+import { MassAudio } from "../../src/service/mass-audio.js";
+import { CC0_CORPUS, createRng, makeTempDir } from "./helpers.js";
+
+const FILES = [
+  "loop_amen.flac",
+  "bd_fat.flac",
+  "bd_haus.flac",
+  "elec_tick.flac",
+  "elec_bong.flac",
+  "tabla_te1.flac",
+  "tabla_na.flac",
+  "sn_dub.flac",
+  "elec_snare.flac",
+  "drum_cymbal_closed.flac",
+  "elec_blip.flac",
+  "bass_hit_c.flac",
+];
+const CHILD = fileURLToPath(new URL("./fixtures/index-child.ts", import.meta.url));
+
+/** Runs the indexing child and SIGKILLs it after `afterEvents` file events plus `delayMs`. @returns events seen. */
+function runAndKill(dataDir: string, root: string, afterEvents: number, delayMs: number): Promise<{ events: number; finished: boolean }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...sourceModeExecArgv(), CHILD, dataDir, root], { stdio: ["ignore", "pipe", "pipe"] });
+    let events = 0;
+    let finished = false;
+    let killing = false;
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.on("data", (chunk: Buffer) => {
+      for (const line of chunk.toString().split("\n")) {
+        if (line === "done") finished = true;
+        else if (line.startsWith("{")) events++;
+      }
+      if (!killing && events >= afterEvents) {
+        killing = true;
+        setTimeout(() => child.kill("SIGKILL"), delayMs);
+      }
+    });
+    child.on("error", reject);
+    child.on("exit", (code, signal) => {
+      if (signal !== "SIGKILL" && code !== 0) reject(new Error(`child exited with ${code}: ${stderr}`));
+      else resolve({ events, finished });
+    });
+  });
+}
+
+/** Opens the crashed corpus read-only: every stored unit is in the index once; units of a file are 0..n-1 once each. */
+async function checkConsistent(dataDir: string): Promise<void> {
+  const corpus = await Corpus.open({ dataDir, readOnly: true });
+  try {
+    const store = corpus.store;
+    let units = 0;
+    for (const root of store.listRoots()) {
+      for (const file of store.listFilesOfRoot(root.id)) {
+        const indices = store.unitsOfFile(file.id).map((u) => u.index);
+        expect(indices).toEqual(indices.map((_, i) => i));
+        if (file.status !== "ok") continue;
+        for (const unit of store.unitsOfFile(file.id)) {
+          const hit = corpus.search({ point: corpus.toPoint(unit.vector), k: 1 }).hits[0]!;
+          expect(hit.distance).toBeLessThan(1e-6);
+          units++;
+        }
+      }
+    }
+    expect(corpus.catalog.liveUnitCount).toBe(units);
+    expect(corpus.health().lag).toBe(0);
+  } finally {
+    await corpus.close();
+  }
+}
+
+describe("kill -9 while indexing", () => {
+  it("leaves store and index consistent: nothing lost, nothing duplicated, after repeated kills", async () => {
+    const { dir, cleanup } = await makeTempDir("crash");
+    const root = join(dir, "Samples");
+    await mkdir(root);
+    for (const name of FILES) {
+      await copyFile(join(CC0_CORPUS, name), join(root, name));
+      await chmod(join(root, name), 0o644);
+    }
+    const dataDir = join(dir, "db");
+    const random = createRng(2024);
+    let kills = 0;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const outcome = await runAndKill(dataDir, root, 1 + Math.floor(random() * 4), Math.floor(random() * 40));
+      if (!outcome.finished) kills++;
+      await checkConsistent(dataDir);
+    }
+    expect(kills).toBeGreaterThanOrEqual(3);
+
+    // The reference: each file analysed once, on its own.
+    const expectedUnits = new Map<string, number>();
+    for (const name of FILES) expectedUnits.set(join(root, name), (await analyzeFile(join(root, name))).units.length);
+
+    const service = await MassAudio.open({ dataDir, analyzer: createInlineAnalyzer() });
+    try {
+      await service.index();
+      const store = service.corpus.store;
+      const files = store.listFilesOfRoot(store.getRoot(root)!.id);
+      expect(files.map((f) => f.path).sort()).toEqual([...expectedUnits.keys()].sort());
+      let total = 0;
+      for (const file of files) {
+        expect(file.status).toBe("ok");
+        expect(store.unitsOfFile(file.id)).toHaveLength(expectedUnits.get(file.path)!);
+        total += expectedUnits.get(file.path)!;
+      }
+      expect(store.unitCount()).toBe(total);
+      const health = service.corpus.health();
+      expect(health.lag).toBe(0);
+      expect(service.corpus.catalog.liveUnitCount).toBe(total);
+      // Every stored unit is in the index (its own nearest neighbour, distance 0) and every hit exists in the store.
+      for (const file of files) {
+        for (const unit of store.unitsOfFile(file.id)) {
+          const outcome = service.corpus.search({ point: service.corpus.toPoint(unit.vector), k: 3 });
+          expect(outcome.hits[0]!.distance).toBeLessThan(1e-6);
+          for (const hit of outcome.hits) expect(store.getUnit(hit.unitId)).toBeDefined();
+        }
+      }
+    } finally {
+      await service.close();
+    }
+    expect((await readdir(join(dataDir, "index"))).filter((name) => name.startsWith(".writing-"))).toEqual([]);
+    await cleanup();
+  }, 90_000);
+});
