@@ -122,4 +122,34 @@ describe("UnitAnalyzer", () => {
     expect(segments.length).toBeGreaterThanOrEqual(5);
     for (const s of segments) expect(sec(s.endSample - s.startSample)).toBeLessThanOrEqual(1.0 + 1e-6);
   });
+
+  it("describes DC as sound without pitch and without NaN", () => {
+    const dc = new Float32Array(RATE).fill(0.5);
+    const segments = analyse(dc, { segment: "whole" });
+    expect(segments.length).toBe(1);
+    const v = segments[0]!.vector;
+    expect(v.every((x) => Number.isFinite(x))).toBe(true);
+    expect(v[descriptorIndex("pitchConfidence")]).toBeLessThan(0.1);
+    expect(v[descriptorIndex("rmsDb.mean")]).toBeGreaterThan(-10);
+  });
+
+  it("describes a full-scale 220 Hz square wave: finite values, pitch A3, level near 0 dBFS", () => {
+    const square = Float32Array.from({ length: RATE }, (_, i) => (Math.sin((2 * Math.PI * 220 * i) / RATE) >= 0 ? 1 : -1));
+    const segments = analyse(square, { segment: "whole" });
+    expect(segments.length).toBe(1);
+    const v = segments[0]!.vector;
+    expect(v.every((x) => Number.isFinite(x))).toBe(true);
+    expect(v[descriptorIndex("pitchMidi")]).toBeCloseTo(57, 0);
+    expect(v[descriptorIndex("rmsDb.mean")]).toBeGreaterThan(-1);
+    expect(v[descriptorIndex("peakDb")]).toBeLessThanOrEqual(0.01);
+  });
+
+  it("finds the pitch of sines from 50 Hz to 2 kHz within 1% at the unit level", () => {
+    for (const f of [50, 110, 261.63, 440, 1000, 2000]) {
+      const segments = analyse(sine(f, 0.5, RATE, 0.5), { segment: "whole" });
+      const midi = segments[0]!.vector[descriptorIndex("pitchMidi")]!;
+      const hz = 440 * Math.pow(2, (midi - 69) / 12);
+      expect(Math.abs(hz - f) / f).toBeLessThan(0.01);
+    }
+  });
 });
