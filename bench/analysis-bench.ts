@@ -13,6 +13,7 @@ import { openAudioFile } from "../src/io/audio-reader.js";
 import { encodeWav } from "../src/io/wav-writer.js";
 import { detectOnsets } from "../src/core/analysis/onset-detect.js";
 import { mixdownToMono } from "../src/core/dsp/mixdown.js";
+import { pffftEngineFactory } from "../src/io/pffft-engine.js";
 import { benchDescriptorsVsMeyda } from "./descriptors-bench.js";
 import { medianSeconds, seededRandom, writeLongWav, type BenchFigure } from "./bench-util.js";
 
@@ -154,13 +155,14 @@ export async function runAnalysisBench(options: { quick?: boolean } = {}): Promi
     const stereo = await reader.readRange(0, frames);
     await reader.close();
     const mono = new Float32Array(frames);
-    detectOnsets(stereo[0]!.subarray(0, SOURCE_RATE_HZ), SOURCE_RATE_HZ); // warm-up
+    const fftEngine = pffftEngineFactory();
+    detectOnsets(stereo[0]!.subarray(0, SOURCE_RATE_HZ), SOURCE_RATE_HZ, {}, fftEngine); // warm-up
     const oursOnsetSec = await medianSeconds(runs, async () => {
       const r = await openAudioFile(wavPath);
       const channels = await r.readRange(0, frames);
       await r.close();
       mixdownToMono(channels, frames, mono);
-      detectOnsets(mono, SOURCE_RATE_HZ);
+      detectOnsets(mono, SOURCE_RATE_HZ, {}, fftEngine);
     });
     void stereo;
     const audioSec = frames / SOURCE_RATE_HZ;

@@ -6,7 +6,7 @@ import { ANALYSIS_RATE_HZ, FRAME_SIZE_SAMPLES, HOP_SIZE_SAMPLES, SPECTRUM_BINS }
 import { OnsetPeakPicker, type OnsetPeakOptions } from "./onset-peaks.js";
 import { SuperFluxNovelty, onsetFrameToSample, type SuperFluxOptions } from "./onset-novelty.js";
 import { ParameterError } from "../errors.js";
-import { RealFft } from "../dsp/fft.js";
+import { RealFft, type RealFftEngineFactory } from "../dsp/fft.js";
 import { StftFramer } from "../dsp/framer.js";
 import { amplitudeToDb, samplesToSeconds } from "../dsp/time.js";
 import { applyWindow, hannWindow } from "../dsp/window.js";
@@ -34,9 +34,10 @@ export function analyseOnsets(
   mono: Float32Array,
   options: Partial<OnsetPeakOptions> = {},
   noveltyOptions: Partial<SuperFluxOptions> = {},
+  fftEngine?: RealFftEngineFactory,
 ): OnsetAnalysis {
   const framer = new StftFramer(FRAME_SIZE_SAMPLES, HOP_SIZE_SAMPLES);
-  const fft = new RealFft(FRAME_SIZE_SAMPLES);
+  const fft = new RealFft(FRAME_SIZE_SAMPLES, fftEngine);
   const window = hannWindow(FRAME_SIZE_SAMPLES);
   const windowed = new Float32Array(FRAME_SIZE_SAMPLES);
   const amplitude = new Float32Array(SPECTRUM_BINS);
@@ -70,6 +71,7 @@ export function analyseOnsets(
  * @param mono samples at `sampleRateHz`, nominally in [-1, 1]
  * @param sampleRateHz rate of `mono` (Hz); resampled to the 22.05 kHz analysis rate when different
  * @param options peak-picking options (defaults: `DEFAULT_ONSET_PEAK_OPTIONS`)
+ * @param fftEngine accelerated FFT injected at the edge (fft.js when absent)
  * @returns onset times in seconds from the first sample, increasing: the estimated start of each attack
  * @throws ParameterError on a bad rate or option
  */
@@ -77,10 +79,11 @@ export function detectOnsets(
   mono: Float32Array,
   sampleRateHz: number,
   options: Partial<OnsetPeakOptions> = {},
+  fftEngine?: RealFftEngineFactory,
 ): number[] {
   if (!(sampleRateHz > 0)) throw new ParameterError(`detectOnsets: sampleRateHz must be > 0, got ${sampleRateHz}`);
   const signal = sampleRateHz === ANALYSIS_RATE_HZ ? mono : resampleAll(mono, sampleRateHz, ANALYSIS_RATE_HZ);
-  const { onsetFrames } = analyseOnsets(signal, options);
+  const { onsetFrames } = analyseOnsets(signal, options, {}, fftEngine);
   return onsetFrames.map((frame) =>
     Math.max(0, samplesToSeconds(onsetFrameToSample(frame, HOP_SIZE_SAMPLES, FRAME_SIZE_SAMPLES), ANALYSIS_RATE_HZ)),
   );
