@@ -10,7 +10,7 @@ import { ANALYSIS_RATE_HZ, FRAME_SIZE_SAMPLES, HOP_SIZE_SAMPLES, SPECTRUM_BINS }
 import { resolveAnalysisOptions, type AnalysisOptions } from "./analysis-params.js";
 import { FrameDescriptorExtractor } from "./descriptors/frame-descriptor-extractor.js";
 import { FRAME, FRAME_FEATURE_COUNT } from "./frame-features.js";
-import { rmsDb as rmsDbOfInputs } from "./descriptors/rms-db.js";
+import { RMS_FLOOR_DB } from "./descriptors/rms-db.js";
 import { FrameRing } from "./frame-ring.js";
 import { DEFAULT_ONSET_PEAK_OPTIONS, OnsetPeakPicker } from "./onset-peaks.js";
 import { SuperFluxNovelty } from "./onset-novelty.js";
@@ -21,7 +21,7 @@ import { UnitAccumulator, summariseFrames } from "./summarise.js";
 import { RealFft, type RealFftEngineFactory } from "../dsp/fft.js";
 import { StftFramer } from "../dsp/framer.js";
 import { hannWindow } from "../dsp/window.js";
-import { hzToMidi, samplesToSeconds } from "../dsp/time.js";
+import { amplitudeToDb, hzToMidi, samplesToSeconds } from "../dsp/time.js";
 
 /**
  * Descriptors are computed on every 2nd frame (23 ms apart, the common hop for timbre features); the
@@ -42,10 +42,6 @@ export interface AnalysedSegment {
   readonly silent: boolean;
   /** `DESCRIPTOR_COUNT` values; a fresh array per segment (owned by the receiver). */
   readonly vector: Float32Array;
-}
-
-function rmsDbOf(frame: Float32Array): number {
-  return rmsDbOfInputs({ signal: frame });
 }
 
 export class UnitAnalyzer {
@@ -138,7 +134,12 @@ export class UnitAnalyzer {
   private processFrame(frame: Float32Array, frameIndex: number): void {
     const window = this.window;
     const windowed = this.windowed;
-    for (let i = 0; i < FRAME_SIZE_SAMPLES; i++) windowed[i] = frame[i]! * window[i]!;
+    let energy = 0;
+    for (let i = 0; i < FRAME_SIZE_SAMPLES; i++) {
+      const x = frame[i]!;
+      energy += x * x;
+      windowed[i] = x * window[i]!;
+    }
     this.fft.amplitude(windowed, this.amplitude);
     const offset = this.ring.append();
     const row = this.ring.values;
@@ -155,7 +156,7 @@ export class UnitAnalyzer {
       this.lastDescribed.set(row.subarray(offset, offset + FRAME_FEATURE_COUNT));
       this.hasDescribed = true;
     } else {
-      rmsDb = rmsDbOf(frame);
+      rmsDb = amplitudeToDb(Math.sqrt(energy / FRAME_SIZE_SAMPLES), RMS_FLOOR_DB);
       // provisional values (grid cells may close on this frame): overwritten when the next frame is described
       if (this.hasDescribed) row.set(this.lastDescribed, offset);
       else row.fill(0, offset, offset + FRAME_FEATURE_COUNT);
