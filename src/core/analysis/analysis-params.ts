@@ -1,101 +1,24 @@
 /**
  * The analysis options as data: segmentation mode, unit lengths, onset sensitivity and silence gate.
- * CLI flags (`analyze`, `index`, `regen`), OSC options and the README table come from this table.
+ * CLI flags (`analyze`, `index`, `regen`), OSC options and the README table come from this table. The
+ * declarations themselves live with the code they drive (`SEGMENTER_PARAMETERS`, `ONSET_PARAMETERS`); this
+ * table picks the user-facing ones under their option keys.
  */
 import { ParameterError } from "../errors.js";
-import { resolveParams, type EnumParam, type NumberParam, type BooleanParam, type ParamValues } from "../params.js";
-import { DEFAULT_ONSET_PEAK_OPTIONS } from "./onset-peaks.js";
-import { DEFAULT_SEGMENTER_OPTIONS } from "./segmenter.js";
-import type { SegmentMode } from "./unit.js";
+import { resolveParams, type ParamValues } from "../params.js";
+import { ONSET_PARAMETERS } from "./onset-peaks.js";
+import { SEGMENTER_PARAMETERS } from "./segmenter.js";
 
 export const ANALYSIS_PARAMETERS = {
-  segment: {
-    key: "segment",
-    flag: "segment",
-    kind: "enum",
-    values: ["onset", "grid", "whole"],
-    defaultValue: "onset",
-    unit: "",
-    doc: "how files are cut into units: at onsets, on a fixed grid, or one unit per file (one-shots)",
-  } satisfies EnumParam<SegmentMode>,
-  gridMs: {
-    key: "gridMs",
-    flag: "grid-ms",
-    kind: "number",
-    defaultValue: 250,
-    min: 10,
-    max: 60_000,
-    unit: "ms",
-    doc: "grid mode: length of each unit",
-  } satisfies NumberParam,
-  gridOverlap: {
-    key: "gridOverlap",
-    flag: "grid-overlap",
-    kind: "number",
-    defaultValue: 0,
-    min: 0,
-    max: 0.9,
-    unit: "",
-    doc: "grid mode: overlap between consecutive units (0 = none, 0.5 = half)",
-  } satisfies NumberParam,
-  minUnitMs: {
-    key: "minUnitMs",
-    flag: "min-ms",
-    kind: "number",
-    defaultValue: DEFAULT_SEGMENTER_OPTIONS.minUnitMs,
-    min: 5,
-    max: 10_000,
-    unit: "ms",
-    doc: "shorter units are merged with their neighbour",
-  } satisfies NumberParam,
-  maxUnitMs: {
-    key: "maxUnitMs",
-    flag: "max-ms",
-    kind: "number",
-    defaultValue: DEFAULT_SEGMENTER_OPTIONS.maxUnitMs,
-    min: 20,
-    max: 600_000,
-    unit: "ms",
-    doc: "longer units are split at their strongest novelty (onset mode)",
-  } satisfies NumberParam,
-  onsetThreshold: {
-    key: "onsetThreshold",
-    flag: "onset-threshold",
-    kind: "number",
-    defaultValue: DEFAULT_ONSET_PEAK_OPTIONS.threshold,
-    min: 0,
-    max: 20,
-    unit: "",
-    doc: "onset sensitivity: SuperFlux novelty a peak needs above its local mean (lower = more onsets)",
-  } satisfies NumberParam,
-  minInterOnsetMs: {
-    key: "minInterOnsetMs",
-    flag: "min-ioi-ms",
-    kind: "number",
-    defaultValue: DEFAULT_ONSET_PEAK_OPTIONS.minInterOnsetMs,
-    min: 0,
-    max: 1000,
-    unit: "ms",
-    doc: "minimum time between two onsets",
-  } satisfies NumberParam,
-  silenceGateDb: {
-    key: "silenceGateDb",
-    flag: "silence-db",
-    kind: "number",
-    defaultValue: DEFAULT_SEGMENTER_OPTIONS.silenceGateDb,
-    min: -120,
-    max: 0,
-    unit: "dBFS",
-    doc: "frames below this level are silence: no onsets there, silent units are dropped",
-  } satisfies NumberParam,
-  keepSilent: {
-    key: "keepSilent",
-    flag: "keep-silent",
-    kind: "boolean",
-    defaultValue: false,
-    unit: "",
-    doc: "keep silent units (marked silent) instead of dropping them",
-  } satisfies BooleanParam,
+  segment: { ...SEGMENTER_PARAMETERS.mode, key: "segment" },
+  gridMs: SEGMENTER_PARAMETERS.gridMs,
+  gridOverlap: SEGMENTER_PARAMETERS.gridOverlap,
+  minUnitMs: SEGMENTER_PARAMETERS.minUnitMs,
+  maxUnitMs: SEGMENTER_PARAMETERS.maxUnitMs,
+  onsetThreshold: { ...ONSET_PARAMETERS.threshold, key: "onsetThreshold" },
+  minInterOnsetMs: ONSET_PARAMETERS.minInterOnsetMs,
+  silenceGateDb: SEGMENTER_PARAMETERS.silenceGateDb,
+  keepSilent: SEGMENTER_PARAMETERS.keepSilent,
 } as const;
 
 export type AnalysisOptions = ParamValues<typeof ANALYSIS_PARAMETERS>;
