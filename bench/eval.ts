@@ -2,9 +2,11 @@
  * `npm run eval -- <name> [--json] [--seed N] [--sequences N]`: quality evaluations, each against its
  * reference measured in the same run.
  *   onsets   onset F-measure (±30 ms) on seeded sequences of CC0 one-shots, ours vs aubioonset's defaults
+ *   regen    log-mel distance target vs output, joins and repeats: engine vs nearest-only vs random units
  */
 import { printFigures, type BenchFigure } from "./bench-util.js";
 import { evalOnsets } from "./eval-onsets.js";
+import { runRegenEval } from "./eval-regen.js";
 
 function flag(args: readonly string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);
@@ -30,7 +32,10 @@ async function onsets(args: readonly string[]): Promise<{ figures: BenchFigure[]
   return { figures, json };
 }
 
-const EVALS: Record<string, (args: readonly string[]) => Promise<{ figures: BenchFigure[]; json: Record<string, unknown> }>> = { onsets };
+const EVALS: Record<string, (args: readonly string[]) => Promise<{ figures: BenchFigure[]; json: Record<string, unknown> }>> = {
+  onsets,
+  regen: (args) => runRegenEval({ quick: args.includes("--quick"), seed: flag(args, "seed", 1) }),
+};
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

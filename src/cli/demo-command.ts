@@ -1,12 +1,22 @@
 /**
- * `mass-audio demo` (what `npm start` runs): analyses the bundled CC0 demo material and prints a
- * readable summary: units per category, speed, and a closer look at the bundled loop.
+ * `mass-audio demo` (what `npm start` runs) on the bundled CC0 material: analyses it and prints a summary
+ * (units per category, speed, the bundled loop cut into units), indexes it into a demo corpus, and
+ * regenerates the bundled loop from the other sounds, printing where the result is and what it is made of.
  */
 import { Command } from "commander";
+import { mkdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { descriptorIndex } from "../core/analysis/schema.js";
 import { runAnalyze, formatUnitTable, midiToNoteName } from "./analyze-command.js";
+import { runIndex } from "./index-command.js";
 import { demoDir } from "./paths.js";
+import { runRegen } from "./regen-command.js";
+
+/** Where the demo keeps its corpus and output: kept between runs, so a second `npm start` skips indexing. */
+export function demoDataDir(): string {
+  return join(tmpdir(), "mass-audio-demo");
+}
 
 const PITCH = descriptorIndex("pitchMidi");
 const CONFIDENCE = descriptorIndex("pitchConfidence");
@@ -62,7 +72,19 @@ export async function runDemo(out: (line: string) => void): Promise<void> {
   const loop = result.analysed.find((a) => a.info.path.includes(join("target", "")));
   if (loop) out(`\nthe bundled loop, cut into units:\n${formatUnitTable(loop)}`);
   if (result.failed.length > 0) out(`\n${result.failed.length} file(s) could not be analysed (see above).`);
-  out("\nnext: `mass-audio analyze FILE... [--json]` on your own samples; `mass-audio --help` for every command.");
+
+  const dataDir = demoDataDir();
+  out(`\nindexing ${join(root, "corpus")} into the demo corpus ${dataDir} ...`);
+  await runIndex([join(root, "corpus")], { db: dataDir }, { out, err: out, progress: false });
+  const outDir = join(dataDir, "out");
+  await mkdir(outDir, { recursive: true });
+  const target = join(root, "target", "loop_amen.flac");
+  out(`\nregenerating ${basename(target)} from the corpus (seed 1) ...`);
+  await runRegen(target, { db: dataDir, out: join(outDir, "loop_amen-regen.wav"), regen: { seed: 1 } }, { out });
+  out(
+    "\nnext: `mass-audio index ~/Samples`, then `mass-audio find FILE --at SECONDS` or " +
+      "`mass-audio regen CLIP -o OUT.wav [--variety 0.3 --seed 2]`; `mass-audio --help` for every command.",
+  );
 }
 
 export function registerDemoCommand(program: Command): void {

@@ -6,6 +6,7 @@ import { registerAnalyzeCommand } from "./analyze-command.js";
 import { registerDemoCommand } from "./demo-command.js";
 import { registerFindCommand } from "./find-command.js";
 import { registerIndexCommand } from "./index-command.js";
+import { registerRegenCommand } from "./regen-command.js";
 import { registerStatusCommand } from "./status-command.js";
 import { packageRoot } from "./paths.js";
 
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerIndexCommand(program);
   registerFindCommand(program);
   registerStatusCommand(program);
+  registerRegenCommand(program);
   registerDemoCommand(program);
   return program;
 }

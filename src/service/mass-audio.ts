@@ -26,6 +26,12 @@ import type { RootRecord, RootStatus, StoreCounts } from "../corpus/store.js";
 import type { UnitFilter } from "../corpus/unit-filter.js";
 import type { HnswParams } from "../corpus/vector-index.js";
 import { RootWatcher, type WatchOptions } from "../corpus/watcher.js";
+import {
+  regenerate,
+  type RegenerateProgress,
+  type RegenerateRequest,
+  type RegenerateResult,
+} from "./regenerate.js";
 
 export interface MassAudioOptions {
   /** Data folder; default `$MASS_AUDIO_HOME` or the platform's app-data folder. */
@@ -440,6 +446,19 @@ export class MassAudio extends EventEmitter<MassAudioEvents> {
     const unit = unitCovering(outcome.analysis.units, target.atSec);
     if (!unit) throw new NotFoundError(`${path}: the file has no units (silent, or shorter than the minimum unit)`);
     return { vector: unit.vector, query: { source: "audio-file", path, startSec: unit.startSec, endSec: unit.endSec } };
+  }
+
+  // ---------------------------------------------------------------- regenerate
+
+  /**
+   * Regenerates a clip from the corpus (see `regenerate.ts`): writes the WAV and its JSON sidecar.
+   * @throws RegenerateError, WriteError, DecodeError, ParameterError
+   */
+  async regenerate(
+    request: RegenerateRequest & { readonly outPath: string },
+    onProgress?: (progress: RegenerateProgress) => void,
+  ): Promise<RegenerateResult> {
+    return regenerate(this, request, onProgress);
   }
 
   // ---------------------------------------------------------------- status

@@ -1,0 +1,143 @@
+/**
+ * Renders a chosen sequence: each unit is transposed (optional), fitted into its slot, gain-matched to the
+ * target unit's level, overlap-added with crossfades, mixed with the original (wet/dry) and made peak-safe.
+ * Everything here is at the output rate; the caller reads and resamples sources beforehand.
+ */
+import { ParameterError } from "../errors.js";
+import { fitToSlot, type FitMode } from "./fit.js";
+import { overlapAdd, type Placement } from "./overlap-add.js";
+import { makePeakSafe, type PeakMode } from "./peak-limit.js";
+import { varispeed } from "./varispeed.js";
+
+/** Gain-match limits: -40 dB .. +24 dB (a quiet source is not blown up into noise). */
+const MIN_GAIN_DB = -40;
+const MAX_GAIN_DB = 24;
+/** Limiter look-ahead: 5 ms. */
+const LIMITER_LOOKAHEAD_SEC = 0.005;
+
+export interface RenderUnit {
+  /** Slot in output frames. */
+  readonly slotStartFrame: number;
+  readonly slotFrames: number;
+  /** Source audio at the output rate: margin + unit + margin frames; null leaves the slot silent. */
+  readonly source: readonly Float32Array[] | null;
+  /** Transposition in semitones (0 = none). */
+  readonly semitones: number;
+  /** True when the unit continues the previous one in the same recording (seamless join). */
+  readonly continuesPrevious: boolean;
+}
+
+export interface RenderOptions {
+  readonly sampleRateHz: number;
+  readonly channelCount: number;
+  /** Context frames on each side of every source (half the crossfade). */
+  readonly marginFrames: number;
+  readonly fit: FitMode;
+  /** 0..1: how far each unit's level is moved to the target unit's level (0 = source level). */
+  readonly dynamics: number;
+  /** 0..1: share of the resynthesis in the output (1 = resynthesis only, 0 = the original). */
+  readonly wet: number;
+  readonly peak: PeakMode;
+}
+
+export interface RenderedUnit {
+  readonly gainDb: number;
+  readonly stretch: number;
+  readonly repeats: number;
+}
+
+export interface RenderResult {
+  readonly channels: Float32Array[];
+  /** Per unit, in the order given. */
+  readonly units: RenderedUnit[];
+  /** Smallest gain the peak stage applied (1 = untouched). */
+  readonly peakGain: number;
+}
+
+function slotRms(channels: readonly Float32Array[], from: number, length: number): number {
+  let sum = 0;
+  let count = 0;
+  for (const data of channels) {
+    const end = Math.min(data.length, from + length);
+    for (let n = Math.max(0, from); n < end; n++) sum += data[n]! * data[n]!;
+    count += Math.max(0, end - Math.max(0, from));
+  }
+  return count > 0 ? Math.sqrt(sum / count) : 0;
+}
+
+/**
+ * Renders units into a new clip of the target's length.
+ * @param target planar target audio at the output rate (for gain matching and the dry signal).
+ * @param units slots sorted by start, with their sources.
+ * @returns `options.channelCount` planar arrays as long as the target, plus what was applied per unit.
+ * @throws ParameterError on bad options or unsorted / malformed units.
+ */
+export function renderSequence(target: readonly Float32Array[], units: readonly RenderUnit[], options: RenderOptions): RenderResult {
+  for (const key of ["dynamics", "wet"] as const) {
+    const v = options[key];
+    if (!(v >= 0 && v <= 1)) throw new ParameterError(`${key}: expected a number in [0, 1], got ${v}`);
+  }
+  if (!Number.isInteger(options.channelCount) || options.channelCount < 1) throw new ParameterError(`channelCount must be >= 1, got ${options.channelCount}`);
+  const outputFrames = target[0]?.length ?? 0;
+  const m = options.marginFrames;
+  const placements: Placement[] = [];
+  const rendered: RenderedUnit[] = [];
+  for (const unit of units) {
+    if (!unit.source) {
+      rendered.push({ gainDb: -Infinity, stretch: 1, repeats: 0 });
+      continue;
+    }
+    const source = unit.semitones === 0 ? unit.source : transposeWithMargins(unit.source, m, unit.semitones);
+    const fitted = fitToSlot(source, m, unit.slotFrames, options.fit, options.sampleRateHz);
+    let gainDb = 0;
+    if (options.dynamics > 0) {
+      const want = slotRms(target, unit.slotStartFrame, unit.slotFrames);
+      const have = slotRms(fitted.channels, m, unit.slotFrames);
+      if (have > 0 && want > 0) {
+        const ratioDb = 20 * Math.log10(want / have);
+        gainDb = Math.min(MAX_GAIN_DB, Math.max(MIN_GAIN_DB, options.dynamics * ratioDb));
+      } else if (have > 0) {
+        gainDb = options.dynamics * MIN_GAIN_DB;
+      }
+    }
+    placements.push({
+      slotStartFrame: unit.slotStartFrame,
+      slotFrames: unit.slotFrames,
+      channels: fitted.channels,
+      gain: Math.pow(10, gainDb / 20),
+      continuesPrevious: unit.continuesPrevious,
+    });
+    rendered.push({ gainDb, stretch: fitted.stretch, repeats: fitted.repeats });
+  }
+  const out = overlapAdd(placements, outputFrames, options.channelCount, m);
+  if (options.wet < 1 && target.length > 0) {
+    const wet = options.wet;
+    const dry = 1 - wet;
+    for (let c = 0; c < out.length; c++) {
+      const data = out[c]!;
+      const original = target[c % target.length]!;
+      for (let n = 0; n < outputFrames; n++) data[n] = wet * data[n]! + dry * original[n]!;
+    }
+  }
+  const lookahead = Math.max(1, Math.round(LIMITER_LOOKAHEAD_SEC * options.sampleRateHz));
+  const peakGain = makePeakSafe(out, options.peak, lookahead);
+  return { channels: out, units: rendered, peakGain };
+}
+
+/** Transposes the unit and keeps `margin` frames of context on each side (the margins are transposed too). */
+function transposeWithMargins(source: readonly Float32Array[], margin: number, semitones: number): Float32Array[] {
+  const shifted = varispeed(source, semitones);
+  const rate = Math.pow(2, semitones / 12);
+  // Margins shrink / grow with the rate; re-centre so each side again has exactly `margin` frames.
+  const from = Math.round(margin / rate) - margin;
+  const unitFrames = Math.max(1, Math.round(((source[0]?.length ?? 0) - 2 * margin) / rate));
+  const length = unitFrames + 2 * margin;
+  return shifted.map((data) => {
+    const out = new Float32Array(length);
+    for (let i = 0; i < length; i++) {
+      const j = from + i;
+      if (j >= 0 && j < data.length) out[i] = data[j]!;
+    }
+    return out;
+  });
+}

@@ -1,0 +1,245 @@
+/**
+ * Sequence selection over a candidate lattice: one candidate per target unit, chosen for the whole
+ * sequence, not unit by unit. The cost of a path is the sum over steps of
+ *
+ *   targetWeight x target distance
+ * + joinWeight x join distance to the previous choice (0 when the choice continues the previous one
+ *   in its own file: that join is seamless by construction)
+ * - stickiness x stickinessBonus when the choice is the unit that follows the previous choice in its file
+ *   (Samplebrain's "stickiness")
+ * + novelty x repeatPenalty x boredom(unit), where boredom grows by 1 on every use and halves every
+ *   `boredomHalfLifeSteps` steps (Samplebrain's novelty/boredom; AudioGuide's repetition limits)
+ * - temperature x Gumbel noise drawn once per lattice node from the seeded RNG (controlled randomness:
+ *   with only target costs this samples each step from softmax(-distance / temperature)).
+ *
+ * The repetition term depends on the whole history, so the search is a beam search (Viterbi with a
+ * bounded number of hypotheses, each carrying its own use counts) rather than plain Viterbi. With a beam
+ * at least as wide as the number of paths it is exact; `maxUses` is a hard constraint (never violated).
+ */
+import { ParameterError } from "../errors.js";
+import { follows, joinDistance, type CandidateLattice } from "./candidate-lattice.js";
+import { createSeededRandom, gumbel } from "./seeded-random.js";
+
+export interface SelectionOptions {
+  /** Weight of the target distance: default 1. */
+  readonly targetWeight: number;
+  /** Weight of the join (concatenation) distance: default 0.5. */
+  readonly joinWeight: number;
+  /** 0..1: how strongly continuing the previous unit's own file is preferred. */
+  readonly stickiness: number;
+  /** Cost subtracted at stickiness 1 (RMS z-distance units): default 1. */
+  readonly stickinessBonus: number;
+  /** 0..1: how strongly recently used units are avoided. */
+  readonly novelty: number;
+  /** Cost added at novelty 1 for a unit used right before: default 2. */
+  readonly repeatPenalty: number;
+  /** Steps after which a use's boredom halves: default 4. */
+  readonly boredomHalfLifeSteps: number;
+  /** 0..1: randomness (Gumbel temperature in RMS z-distance units at 1: `varietyScale`). */
+  readonly variety: number;
+  /** Temperature at variety 1: default 0.5. */
+  readonly varietyScale: number;
+  /** Most uses of one unit in the sequence; 0 = unlimited. */
+  readonly maxUses: number;
+  /** Hypotheses kept per step: default 32. */
+  readonly beamWidth: number;
+  /** Seed of the noise (only used when variety > 0). */
+  readonly seed: number;
+}
+
+export const DEFAULT_SELECTION_OPTIONS: SelectionOptions = {
+  targetWeight: 1,
+  joinWeight: 0.5,
+  stickiness: 0,
+  stickinessBonus: 1,
+  novelty: 0,
+  repeatPenalty: 2,
+  boredomHalfLifeSteps: 4,
+  variety: 0,
+  varietyScale: 0.5,
+  maxUses: 0,
+  beamWidth: 32,
+  seed: 1,
+};
+
+export interface StepChoice {
+  /** Index into the step's options, -1 when the step has no options (silent). */
+  readonly option: number;
+  /** Index into `lattice.candidates`, -1 when silent. */
+  readonly candidate: number;
+  readonly targetCost: number;
+  readonly joinCost: number;
+  /** True when the choice continues the previous step's unit in its own file. */
+  readonly continues: boolean;
+  /** Repetition cost paid at this step (before the novelty weight). */
+  readonly boredom: number;
+}
+
+export interface Selection {
+  readonly choices: StepChoice[];
+  /** Total path cost (noise included). */
+  readonly cost: number;
+}
+
+/** One use of a unit, in a list shared between hypotheses (a path's uses, newest first). */
+interface UseNode {
+  readonly unitId: number;
+  readonly step: number;
+  readonly next: UseNode | null;
+}
+
+interface Hypothesis {
+  readonly cost: number;
+  /** Candidate chosen at the previous step; -1 when that step was silent or at the start. */
+  readonly last: number;
+  readonly parent: Hypothesis | null;
+  readonly choice: StepChoice | null;
+  readonly uses: UseNode | null;
+}
+
+function checkUnit(name: string, value: number): void {
+  if (!(value >= 0 && value <= 1)) throw new ParameterError(`${name}: expected a number in [0, 1], got ${value}`);
+}
+
+function checkNonNegative(name: string, value: number): void {
+  if (!(Number.isFinite(value) && value >= 0)) throw new ParameterError(`${name}: expected a finite number >= 0, got ${value}`);
+}
+
+/** Validates and completes selection options. @throws ParameterError on a value out of range. */
+export function resolveSelectionOptions(given: Partial<SelectionOptions> = {}): SelectionOptions {
+  const options = { ...DEFAULT_SELECTION_OPTIONS, ...given };
+  checkUnit("stickiness", options.stickiness);
+  checkUnit("novelty", options.novelty);
+  checkUnit("variety", options.variety);
+  for (const key of ["targetWeight", "joinWeight", "stickinessBonus", "repeatPenalty", "varietyScale"] as const) checkNonNegative(key, options[key]);
+  if (!(options.boredomHalfLifeSteps > 0 && Number.isFinite(options.boredomHalfLifeSteps))) {
+    throw new ParameterError(`boredomHalfLifeSteps: expected a number > 0, got ${options.boredomHalfLifeSteps}`);
+  }
+  if (!(Number.isInteger(options.maxUses) && options.maxUses >= 0)) throw new ParameterError(`maxUses: expected an integer >= 0, got ${options.maxUses}`);
+  if (!(Number.isInteger(options.beamWidth) && options.beamWidth >= 1 && options.beamWidth <= 4096)) {
+    throw new ParameterError(`beamWidth: expected an integer in [1, 4096], got ${options.beamWidth}`);
+  }
+  if (!Number.isFinite(options.seed)) throw new ParameterError(`seed: expected a number, got ${options.seed}`);
+  return options;
+}
+
+/**
+ * Chooses one candidate per step minimising the sequence cost (see the file comment).
+ * @param lattice candidates per target unit (`buildLattice`).
+ * @param given options; missing ones take `DEFAULT_SELECTION_OPTIONS`.
+ * @returns one choice per step, in step order. Deterministic for given lattice, options and seed.
+ * @throws ParameterError on bad options, or when `maxUses` leaves a step with no allowed candidate on
+ *   every kept path (raise k or maxUses).
+ */
+export function selectSequence(lattice: CandidateLattice, given: Partial<SelectionOptions> = {}): Selection {
+  const options = resolveSelectionOptions(given);
+  const temperature = options.variety * options.varietyScale;
+  const random = createSeededRandom(options.seed);
+  const stickBonus = options.stickiness * options.stickinessBonus;
+  const repeatWeight = options.novelty * options.repeatPenalty;
+  const halfLife = options.boredomHalfLifeSteps;
+  const candidates = lattice.candidates;
+
+  let beam: Hypothesis[] = [{ cost: 0, last: -1, parent: null, choice: null, uses: null }];
+  lattice.steps.forEach((step, t) => {
+    const n = step.options.length;
+    if (n === 0) {
+      const silent: StepChoice = { option: -1, candidate: -1, targetCost: 0, joinCost: 0, continues: false, boredom: 0 };
+      beam = beam.map((h) => ({ cost: h.cost, last: -1, parent: h, choice: silent, uses: h.uses }));
+      return;
+    }
+    // Noise drawn once per node, in a fixed order: the same seed gives the same perturbation.
+    const noise = new Float64Array(n);
+    if (temperature > 0) for (let i = 0; i < n; i++) noise[i] = temperature * gumbel(random);
+
+    // The best `beamWidth` expansions, kept sorted while they are generated (flat arrays, no objects).
+    // Strict comparisons keep equal costs in generation order (beam order, then option order): deterministic.
+    const width = options.beamWidth;
+    const cost = new Float64Array(width);
+    const parentOf = new Int32Array(width);
+    const optionOf = new Int32Array(width);
+    const joinOf = new Float64Array(width);
+    const boredomOf = new Float64Array(width);
+    const continuesOf = new Uint8Array(width);
+    let count = 0;
+    const slotOf = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      const unitId = candidates[step.options[i]!]!.unitId;
+      if (!slotOf.has(unitId)) slotOf.set(unitId, i);
+    }
+    const useCount = new Int32Array(n);
+    const useBoredom = new Float64Array(n);
+    for (let b = 0; b < beam.length; b++) {
+      const h = beam[b]!;
+      const previous = h.last >= 0 ? candidates[h.last]! : undefined;
+      // Use counts and boredom (sum of 0.5^(age / half-life) over past uses) of this step's options.
+      useCount.fill(0);
+      useBoredom.fill(0);
+      for (let node = h.uses; node; node = node.next) {
+        const slot = slotOf.get(node.unitId);
+        if (slot === undefined) continue;
+        useCount[slot] = useCount[slot]! + 1;
+        useBoredom[slot] = useBoredom[slot]! + Math.pow(0.5, (t - node.step) / halfLife);
+      }
+      for (let i = 0; i < n; i++) {
+        const candidate = candidates[step.options[i]!]!;
+        const slot = slotOf.get(candidate.unitId)!;
+        if (options.maxUses > 0 && useCount[slot]! >= options.maxUses) continue;
+        const continues = previous !== undefined && follows(previous, candidate);
+        const joinCost = previous === undefined || continues ? 0 : joinDistance(previous, candidate);
+        const boredom = useBoredom[slot]!;
+        const total =
+          h.cost +
+          options.targetWeight * step.targetCosts[i]! +
+          options.joinWeight * joinCost -
+          (continues ? stickBonus : 0) +
+          repeatWeight * boredom -
+          noise[i]!;
+        if (count === width && !(total < cost[width - 1]!)) continue;
+        let j = count < width ? count++ : width - 1;
+        while (j > 0 && cost[j - 1]! > total) {
+          cost[j] = cost[j - 1]!;
+          parentOf[j] = parentOf[j - 1]!;
+          optionOf[j] = optionOf[j - 1]!;
+          joinOf[j] = joinOf[j - 1]!;
+          boredomOf[j] = boredomOf[j - 1]!;
+          continuesOf[j] = continuesOf[j - 1]!;
+          j--;
+        }
+        cost[j] = total;
+        parentOf[j] = b;
+        optionOf[j] = i;
+        joinOf[j] = joinCost;
+        boredomOf[j] = boredom;
+        continuesOf[j] = continues ? 1 : 0;
+      }
+    }
+    if (count === 0) {
+      throw new ParameterError(`selection: no candidate allowed at step ${t} (maxUses ${options.maxUses} too low for k; raise k or maxUses)`);
+    }
+    const kept = Array.from({ length: count }, (_, e) => e);
+    const previousBeam = beam;
+    beam = kept.map((e) => {
+      const option = optionOf[e]!;
+      const c = step.options[option]!;
+      const unitId = candidates[c]!.unitId;
+      const parent = previousBeam[parentOf[e]!]!;
+      const uses: UseNode = { unitId, step: t, next: parent.uses };
+      const choice: StepChoice = {
+        option,
+        candidate: c,
+        targetCost: step.targetCosts[option]!,
+        joinCost: joinOf[e]!,
+        continues: continuesOf[e] === 1,
+        boredom: boredomOf[e]!,
+      };
+      return { cost: cost[e]!, last: c, parent, choice, uses };
+    });
+  });
+
+  const best = beam[0]!;
+  const choices: StepChoice[] = [];
+  for (let h: Hypothesis | null = best; h && h.choice; h = h.parent) choices.push(h.choice);
+  choices.reverse();
+  return { choices, cost: best.cost };
+}

@@ -1,0 +1,729 @@
+/**
+ * Regenerate a clip from the corpus (concatenative resynthesis): the target is cut into units with the
+ * corpus analysis code, every unit gets k candidates from the index (filters and weights as in `find`),
+ * a sequence search picks one per unit (target + join costs, stickiness, novelty, variety), the chosen
+ * source ranges are read through a bounded cache, fitted, gain-matched and overlap-added, and the result is
+ * written as a WAV (temporary name + rename) with a JSON sidecar naming every unit used.
+ *
+ * Determinism: the same corpus version, target, options and seed give the same bytes (the search, the
+ * selection noise and the rendering are all deterministic; nothing depends on time or thread order).
+ */
+import { randomBytes } from "node:crypto";
+import { constants as fsConstants } from "node:fs";
+import { access, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { resolveAnalysisOptions, type AnalysisOptions } from "../core/analysis/analysis-params.js";
+import { descriptorIndex } from "../core/analysis/schema.js";
+import type { Unit } from "../core/analysis/unit.js";
+import { resampleAll } from "../core/dsp/resample.js";
+import { samplesToSeconds } from "../core/dsp/time.js";
+import { MassAudioError, ParameterError, WriteError } from "../core/errors.js";
+import { makePeakSafe } from "../core/render/peak-limit.js";
+import { renderSequence, type RenderUnit } from "../core/render/render-sequence.js";
+import { spectralResidual } from "../core/render/spectral-residual.js";
+import { buildLattice, type CandidateLattice } from "../core/select/candidate-lattice.js";
+import { resolveRegenOptions, type RegenOptions } from "../core/select/regen-params.js";
+import { selectSequence, type Selection, type SelectionOptions } from "../core/select/sequence-select.js";
+import { categoriesOfMask } from "../corpus/categories.js";
+import type { Corpus } from "../corpus/corpus.js";
+import { identifyFile } from "../corpus/fingerprint.js";
+import { standardise, type GroupWeights } from "../corpus/feature-space.js";
+import type { UnitRecord } from "../corpus/store.js";
+import type { UnitFilter } from "../corpus/unit-filter.js";
+import { analyzeSamples } from "../io/analyze-file.js";
+import { readWholeFile } from "../io/audio-reader.js";
+import { writeWav, type WavSampleFormat } from "../io/wav-writer.js";
+import { cachedUnit, searchCandidates } from "./candidate-search.js";
+import { SourceCache } from "./source-cache.js";
+
+/** Why a regeneration could not run (beyond bad parameters, unreadable files and write failures). */
+export type RegenerateFailure = "target_no_units" | "empty_corpus" | "no_candidates";
+
+export class RegenerateError extends MassAudioError {
+  readonly reason: RegenerateFailure;
+  constructor(reason: RegenerateFailure, message: string) {
+    super(`regen_${reason}`, message);
+    this.reason = reason;
+  }
+}
+
+export type RegenerateTarget =
+  | { readonly path: string }
+  | { readonly channels: readonly Float32Array[]; readonly sampleRateHz: number; readonly name?: string; readonly bitDepth?: number };
+
+export interface RegenerateRequest {
+  readonly target: RegenerateTarget;
+  /** Options of `REGEN_PARAMETERS` (raw values are validated). */
+  readonly options?: Partial<Record<keyof RegenOptions, unknown>>;
+  readonly filter?: UnitFilter;
+  readonly weights?: Partial<GroupWeights>;
+  /** Segmentation of the target (default: the analysis defaults, as the corpus). */
+  readonly analysis?: Partial<AnalysisOptions>;
+}
+
+export type RegenerateStage = "analyse" | "search" | "select" | "read" | "render" | "write";
+
+export interface RegenerateProgress {
+  readonly stage: RegenerateStage;
+  readonly done: number;
+  readonly total: number;
+}
+
+/** One target unit of the result, as listed in the sidecar. */
+export interface RegeneratedUnit {
+  readonly index: number;
+  /** The slot in the output, output frames. */
+  readonly slot: { readonly startFrame: number; readonly endFrame: number; readonly startSec: number; readonly endSec: number };
+  /** The unit used, null when the slot stayed silent. */
+  readonly source: {
+    readonly unitId: number;
+    readonly path: string;
+    readonly startFrame: number;
+    readonly endFrame: number;
+    readonly sampleRateHz: number;
+    readonly categories: string[];
+    /** Context read around the unit for the crossfades, source frames (before, after). */
+    readonly marginFrames: number;
+  } | null;
+  readonly distance: number;
+  readonly joinCost: number;
+  /** Continues the previous unit in its own file (seamless join). */
+  readonly continues: boolean;
+  readonly gainDb: number;
+  readonly stretch: number;
+  readonly repeats: number;
+  readonly semitones: number;
+  readonly layer: number;
+}
+
+export interface StageTimings {
+  readonly analyseMs: number;
+  readonly searchMs: number;
+  readonly selectMs: number;
+  readonly readMs: number;
+  readonly renderMs: number;
+  readonly writeMs: number;
+}
+
+export interface RegeneratedAudio {
+  readonly channels: Float32Array[];
+  readonly sampleRateHz: number;
+  readonly format: WavSampleFormat;
+  readonly units: RegeneratedUnit[];
+  readonly options: RegenOptions;
+  readonly target: {
+    readonly name: string;
+    /** Absolute path of a file target (absent for in-memory clips). */
+    readonly path?: string;
+    readonly sampleRateHz: number;
+    readonly frames: number;
+    readonly channels: number;
+    readonly units: number;
+  };
+  /** The target at the output rate (for comparisons). */
+  readonly targetChannels: readonly Float32Array[];
+  readonly timings: StageTimings;
+  readonly selectionCost: number;
+  readonly peakGain: number;
+}
+
+export interface RegenerateResult {
+  readonly outPath: string;
+  readonly sidecarPath: string;
+  /** Duration of the output, seconds. */
+  readonly seconds: number;
+  /** Target units (slots), and how many got a source. */
+  readonly units: number;
+  readonly unitsFilled: number;
+  readonly sampleRateHz: number;
+  readonly channelCount: number;
+  readonly format: WavSampleFormat;
+  readonly timings: StageTimings;
+}
+
+export interface RegenerateDeps {
+  /** A source cache to use (and keep warm across calls); default a new one closed at the end. */
+  readonly cache?: SourceCache;
+  /** Replaces the sequence search (evaluation baselines). */
+  readonly selector?: (lattice: CandidateLattice, options: SelectionOptions) => Selection;
+  /** Replaces the index search for one target unit (evaluation baselines, e.g. random units). */
+  readonly candidates?: (step: number, unit: Unit, filter: UnitFilter) => { unitIds: number[]; distances: number[] };
+}
+
+type CorpusHolder = Corpus | { readonly corpus: Corpus };
+
+const PITCH_MIDI = descriptorIndex("pitchMidi");
+/** Limiter look-ahead: 5 ms. */
+const LIMITER_LOOKAHEAD_SEC = 0.005;
+/** Edge and timbre columns of the join cost: level and brightness at the unit's start / end, plus timbre means. */
+const JOIN_IN = ["rmsDb.start", "centroidHz.start", "mfcc1.mean", "mfcc2.mean", "flatness.mean"].map(descriptorIndex);
+const JOIN_OUT = ["rmsDb.end", "centroidHz.end", "mfcc1.mean", "mfcc2.mean", "flatness.mean"].map(descriptorIndex);
+
+function corpusOf(holder: CorpusHolder): Corpus {
+  return "catalog" in holder ? holder : holder.corpus;
+}
+
+function report(onProgress: ((p: RegenerateProgress) => void) | undefined, stage: RegenerateStage, done: number, total: number): void {
+  onProgress?.({ stage, done, total });
+}
+
+function formatOf(option: RegenOptions["bitDepth"], targetBitDepth: number | undefined): WavSampleFormat {
+  if (option === "16") return "int16";
+  if (option === "24") return "int24";
+  if (option === "32f") return "float32";
+  if (targetBitDepth === undefined || targetBitDepth <= 16) return "int16";
+  return targetBitDepth <= 24 ? "int24" : "float32";
+}
+
+/** Semitones to move a source unit to the target unit's pitch: within an octave of it, 0 when either is unpitched. */
+export function followSemitones(targetMidi: number, sourceMidi: number): number {
+  if (!Number.isFinite(targetMidi) || !Number.isFinite(sourceMidi)) return 0;
+  let d = targetMidi - sourceMidi;
+  if (Math.abs(d) > 12) d = d - 12 * Math.round(d / 12);
+  return Math.round(d * 100) / 100;
+}
+
+async function loadTarget(target: RegenerateTarget): Promise<{ name: string; path?: string; channels: readonly Float32Array[]; sampleRateHz: number; bitDepth: number | undefined }> {
+  if ("path" in target) {
+    const path = resolve(target.path);
+    const { info, channels } = await readWholeFile(path);
+    return { name: path, path, channels, sampleRateHz: info.sampleRateHz, bitDepth: info.bitDepth };
+  }
+  return { name: target.name ?? "<clip>", channels: target.channels, sampleRateHz: target.sampleRateHz, bitDepth: target.bitDepth };
+}
+
+/** Copies `data[from, from + length)` into a new array, zeros outside. */
+function window(data: Float32Array, from: number, length: number): Float32Array {
+  const out = new Float32Array(length);
+  const start = Math.max(0, from);
+  const end = Math.min(data.length, from + length);
+  if (end > start) out.set(data.subarray(start, end), start - from);
+  return out;
+}
+
+/**
+ * Reads one unit with `marginFrames` (output frames) of context on each side and brings it to the output
+ * rate: `unit + 2 * marginFrames` frames, the unit starting exactly `marginFrames` in (zeros where the file
+ * has no context).
+ */
+async function readUnitSource(
+  cache: SourceCache,
+  path: string,
+  sourceRate: number,
+  startFrame: number,
+  endFrame: number,
+  outRate: number,
+  marginFrames: number,
+): Promise<{ source: Float32Array[]; sourceMargin: number }> {
+  const sourceMargin = Math.ceil((marginFrames * sourceRate) / outRate) + 2;
+  const readStart = startFrame - sourceMargin;
+  const range = await cache.read(path, Math.max(0, readStart), endFrame + sourceMargin);
+  const unitFrames = Math.max(1, Math.round(((endFrame - startFrame) * outRate) / sourceRate));
+  const wantFrames = unitFrames + 2 * marginFrames;
+  const source = range.channels.map((data) => {
+    const padded = readStart < 0 ? window(data, readStart, data.length - readStart) : data;
+    const atRate = sourceRate === outRate ? padded : resampleAll(padded, sourceRate, outRate);
+    const offset = sourceRate === outRate ? sourceMargin - marginFrames : Math.round((sourceMargin * outRate) / sourceRate) - marginFrames;
+    return window(atRate, offset, wantFrames);
+  });
+  return { source, sourceMargin };
+}
+
+/** Sums the layers (mono layers go to every channel), mixes wet/dry with the target, makes the result peak-safe. */
+function mixLayers(
+  layerOutputs: readonly Float32Array[][],
+  targetAtRate: readonly Float32Array[],
+  wet: number,
+  peak: RegenOptions["peak"],
+  outRate: number,
+): { mix: Float32Array[]; peakGain: number } {
+  const channelCount = Math.max(...layerOutputs.map((out) => out.length));
+  const frames = layerOutputs[0]![0]!.length;
+  const mix = Array.from({ length: channelCount }, (_, c) => {
+    if (layerOutputs.length === 1 && layerOutputs[0]!.length === channelCount) return layerOutputs[0]![c]!;
+    const data = new Float32Array(frames);
+    for (const out of layerOutputs) {
+      const layerData = out[c % out.length]!;
+      for (let n = 0; n < frames; n++) data[n] = data[n]! + layerData[n]!;
+    }
+    return data;
+  });
+  if (wet < 1) {
+    const dry = 1 - wet;
+    mix.forEach((data, c) => {
+      const original = targetAtRate[c % targetAtRate.length]!;
+      for (let n = 0; n < frames; n++) data[n] = wet * data[n]! + dry * original[n]!;
+    });
+  }
+  const peakGain = makePeakSafe(mix, peak, Math.max(1, Math.round(LIMITER_LOOKAHEAD_SEC * outRate)));
+  return { mix, peakGain };
+}
+
+/**
+ * Runs analysis, search, selection and rendering, and returns the audio without writing it.
+ * @throws RegenerateError (target without units, empty corpus, filter matching nothing); DecodeError for
+ *   an unreadable target or source; ParameterError for bad options, weights or filters.
+ */
+export async function regenerateAudio(
+  holder: CorpusHolder,
+  request: RegenerateRequest,
+  onProgress?: (progress: RegenerateProgress) => void,
+  deps: RegenerateDeps = {},
+): Promise<RegeneratedAudio> {
+  const corpus = corpusOf(holder);
+  const options = resolveRegenOptions(request.options);
+  const analysisOptions = resolveAnalysisOptions(request.analysis ?? {});
+  const t0 = performance.now();
+
+  // ---- analyse the target (the corpus code path)
+  report(onProgress, "analyse", 0, 1);
+  const target = await loadTarget(request.target);
+  const targetFrames = target.channels[0]?.length ?? 0;
+  const analysis = analyzeSamples(target.channels, target.sampleRateHz, analysisOptions, target.name);
+  const units: Unit[] = analysis.units;
+  if (!units.some((u) => !u.silent)) {
+    throw new RegenerateError(
+      "target_no_units",
+      `${target.name}: no units to regenerate (silent, or shorter than the minimum unit of ${analysisOptions.minUnitMs} ms)`,
+    );
+  }
+  report(onProgress, "analyse", 1, 1);
+  const t1 = performance.now();
+
+  if (corpus.catalog.liveUnitCount === 0) throw new RegenerateError("empty_corpus", "the corpus has no units (index a folder first)");
+  const excludeFileIds = [...(request.filter?.excludeFileIds ?? [])];
+  if (!options.includeTarget && target.path) {
+    // The target's own file, found by path and by content (a copy or a symlinked path is the same file).
+    const own = corpus.store.getFileByPath(target.path);
+    if (own) excludeFileIds.push(own.id);
+    const identity = await identifyFile(target.path);
+    for (const file of corpus.store.findFilesByContent(identity.fingerprint, identity.sizeBytes)) {
+      if (!excludeFileIds.includes(file.id)) excludeFileIds.push(file.id);
+    }
+  }
+  const filter: UnitFilter = { ...request.filter, excludeFileIds };
+  const selectionOptions: SelectionOptions = {
+    targetWeight: 1,
+    joinWeight: options.join,
+    stickiness: options.stickiness,
+    stickinessBonus: 1,
+    novelty: options.novelty,
+    repeatPenalty: 2,
+    boredomHalfLifeSteps: 4,
+    variety: options.variety,
+    varietyScale: 0.5,
+    maxUses: options.maxUses,
+    beamWidth: options.beamWidth,
+    seed: options.seed,
+  };
+  const outRate = options.rateHz || target.sampleRateHz;
+  const toOut = (frames: number): number => Math.round((frames * outRate) / target.sampleRateHz);
+  const marginFrames = Math.round((options.crossfadeMs / 2000) * outRate);
+  const slots = units.map((unit) => {
+    const startFrame = toOut(unit.startFrame);
+    const frames = Math.max(1, toOut(unit.endFrame) - startFrame);
+    return { startFrame, endFrame: startFrame + frames, startSec: samplesToSeconds(startFrame, outRate), endSec: samplesToSeconds(startFrame + frames, outRate) };
+  });
+  const targetAtRate =
+    outRate === target.sampleRateHz
+      ? target.channels
+      : target.channels.map((data) => window(resampleAll(data as Float32Array, target.sampleRateHz, outRate), 0, toOut(targetFrames)));
+  const cache = deps.cache ?? new SourceCache({ maxBytes: options.cacheMb * 1024 * 1024 });
+  const timing = { search: 0, select: 0, read: 0, render: 0 };
+  const allUnits: RegeneratedUnit[] = [];
+  const usedAt: Set<number>[] = units.map(() => new Set<number>());
+  const layerOutputs: Float32Array[][] = [];
+  let selectionCost = 0;
+  let reference: readonly Float32Array[] = targetAtRate;
+  try {
+    for (let layer = 1; layer <= options.layers; layer++) {
+      // ---- what this layer must match: the target (layer 1), else the residual after the layers placed
+      let ta = performance.now();
+      let vectors: (Float32Array | null)[];
+      if (layer === 1) {
+        vectors = units.map((unit) => (unit.silent ? null : unit.vector));
+      } else {
+        const placed = layerOutputs.reduce((sum, out) => sum.map((data, c) => data.map((v, n) => v + out[c % out.length]![n]!)));
+        const residual = spectralResidual(targetAtRate, placed);
+        reference = [residual];
+        vectors = slots.map((slot, i) => {
+          if (units[i]!.silent) return null;
+          const piece = analyzeSamples([residual.subarray(slot.startFrame, slot.endFrame)], outRate, { segment: "whole" }, target.name);
+          const unit = piece.units.find((u) => !u.silent);
+          return unit ? unit.vector : null;
+        });
+      }
+
+      // ---- candidates per target unit (units already used at a slot by earlier layers are left out)
+      const extra = layer - 1;
+      const found = deps.candidates
+        ? units.map((unit, i) => (vectors[i] ? deps.candidates!(i, { ...unit, vector: vectors[i] }, filter) : { unitIds: [], distances: [] }))
+        : searchCandidates(corpus, vectors, options.k + extra, filter, request.weights);
+      const steps = found.map((step, i) => {
+        if (extra === 0) return step;
+        const keep = step.unitIds.map((id, j) => j).filter((j) => !usedAt[i]!.has(step.unitIds[j]!)).slice(0, options.k);
+        return { unitIds: keep.map((j) => step.unitIds[j]!), distances: keep.map((j) => step.distances[j]!) };
+      });
+      report(onProgress, "search", layer, options.layers);
+      if (!steps.some((step) => step.unitIds.length > 0)) {
+        if (layer === 1) throw new RegenerateError("no_candidates", "no corpus unit matches the filter (check --folder / --category / ranges)");
+        break;
+      }
+      const records = new Map<number, UnitRecord>();
+      const space = corpus.space;
+      const z = new Float64Array(space.columns.length);
+      const lattice = buildLattice(steps, (unitId) => {
+        const record = cachedUnit(corpus, unitId);
+        records.set(unitId, record);
+        standardise(space, record.vector, z);
+        return {
+          fileId: record.fileId,
+          unitIndex: record.index,
+          joinIn: Float32Array.from(JOIN_IN, (c) => z[c]!),
+          joinOut: Float32Array.from(JOIN_OUT, (c) => z[c]!),
+        };
+      });
+      let tb = performance.now();
+      timing.search += tb - ta;
+
+      // ---- sequence selection
+      ta = tb;
+      const selection = (deps.selector ?? selectSequence)(lattice, { ...selectionOptions, seed: options.seed + layer - 1 });
+      selectionCost += selection.cost;
+      report(onProgress, "select", layer, options.layers);
+      tb = performance.now();
+      timing.select += tb - ta;
+
+      // ---- read the chosen source ranges
+      ta = tb;
+      const renderUnits: RenderUnit[] = [];
+      const listed: Omit<RegeneratedUnit, "gainDb" | "stretch" | "repeats">[] = [];
+      let channelCount = Math.min(2, target.channels.length);
+      let previousSource: { fileId: number; endFrame: number } | null = null;
+      let previousSlotEnd = -1;
+      for (let i = 0; i < units.length; i++) {
+        const slot = slots[i]!;
+        const choice = selection.choices[i]!;
+        const slotFrames = slot.endFrame - slot.startFrame;
+        if (choice.candidate < 0) {
+          renderUnits.push({ slotStartFrame: slot.startFrame, slotFrames, source: null, semitones: 0, continuesPrevious: false });
+          listed.push({ index: i, slot, source: null, distance: 0, joinCost: 0, continues: false, semitones: 0, layer });
+          previousSource = null;
+          previousSlotEnd = slot.endFrame;
+          continue;
+        }
+        const candidate = lattice.candidates[choice.candidate]!;
+        const record = records.get(candidate.unitId)!;
+        usedAt[i]!.add(record.id);
+        const file = corpus.catalog.file(record.fileId)!;
+        const sourceRate = file.sampleRateHz;
+        const { source, sourceMargin } = await readUnitSource(cache, file.path, sourceRate, record.startFrame, record.endFrame, outRate, marginFrames);
+        channelCount = Math.max(channelCount, Math.min(2, source.length));
+        const semitones =
+          options.pitch === "keep"
+            ? 0
+            : options.pitch === "shift"
+              ? options.semitones
+              : followSemitones(units[i]!.vector[PITCH_MIDI]!, record.pitchMidi);
+        const continuesPrevious =
+          choice.continues &&
+          previousSource !== null &&
+          previousSource.fileId === record.fileId &&
+          previousSource.endFrame === record.startFrame &&
+          previousSlotEnd === slot.startFrame;
+        renderUnits.push({ slotStartFrame: slot.startFrame, slotFrames, source, semitones, continuesPrevious });
+        listed.push({
+          index: i,
+          slot,
+          source: {
+            unitId: record.id,
+            path: file.path,
+            startFrame: record.startFrame,
+            endFrame: record.endFrame,
+            sampleRateHz: sourceRate,
+            categories: categoriesOfMask(file.categoryMask),
+            marginFrames: sourceMargin,
+          },
+          distance: choice.targetCost,
+          joinCost: choice.joinCost,
+          continues: continuesPrevious,
+          semitones,
+          layer,
+        });
+        previousSource = { fileId: record.fileId, endFrame: record.endFrame };
+        previousSlotEnd = slot.endFrame;
+        report(onProgress, "read", i + 1, units.length);
+      }
+      tb = performance.now();
+      timing.read += tb - ta;
+
+      // ---- render this layer, gain-matched to what it must fill (the target, or the residual)
+      ta = tb;
+      const rendered = renderSequence(reference, renderUnits, {
+        sampleRateHz: outRate,
+        channelCount,
+        marginFrames,
+        fit: options.fit,
+        dynamics: options.dynamics,
+        wet: 1,
+        peak: "off",
+      });
+      layerOutputs.push(rendered.channels);
+      listed.forEach((u, i) => allUnits.push({ ...u, gainDb: rendered.units[i]!.gainDb, stretch: rendered.units[i]!.stretch, repeats: rendered.units[i]!.repeats }));
+      report(onProgress, "render", layer, options.layers);
+      timing.render += performance.now() - ta;
+    }
+  } finally {
+    if (!deps.cache) await cache.close();
+  }
+
+  // ---- mix the layers, wet/dry with the original, peak safety
+  const ta = performance.now();
+  const { mix, peakGain } = mixLayers(layerOutputs, targetAtRate, options.wet, options.peak, outRate);
+  timing.render += performance.now() - ta;
+
+  return {
+    channels: mix,
+    sampleRateHz: outRate,
+    format: formatOf(options.bitDepth, target.bitDepth),
+    units: allUnits,
+    options,
+    target: {
+      name: target.name,
+      ...(target.path ? { path: target.path } : {}),
+      sampleRateHz: target.sampleRateHz,
+      frames: targetFrames,
+      channels: target.channels.length,
+      units: units.length,
+    },
+    targetChannels: targetAtRate,
+    timings: { analyseMs: t1 - t0, searchMs: timing.search, selectMs: timing.select, readMs: timing.read, renderMs: timing.render, writeMs: 0 },
+    selectionCost,
+    peakGain,
+  };
+}
+
+/** The sidecar path of an output: `OUT.wav` -> `OUT.json` (other names get `.json` appended). */
+export function sidecarPathOf(outPath: string): string {
+  return /\.wav$/i.test(outPath) ? outPath.replace(/\.wav$/i, ".json") : `${outPath}.json`;
+}
+
+async function checkWritable(outPath: string): Promise<void> {
+  const folder = dirname(outPath);
+  try {
+    const info = await stat(folder);
+    if (!info.isDirectory()) throw new WriteError(outPath, `${folder} is not a folder`);
+    await access(folder, fsConstants.W_OK);
+  } catch (error) {
+    if (error instanceof WriteError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new WriteError(outPath, code === "ENOENT" ? "the folder does not exist" : "the folder is not writable", { cause: error });
+  }
+  try {
+    if ((await stat(outPath)).isDirectory()) throw new WriteError(outPath, "a folder exists at that path");
+  } catch (error) {
+    if (error instanceof WriteError) throw error;
+  }
+}
+
+async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  try {
+    await writeFile(temp, `${JSON.stringify(value, null, 2)}\n`, { flag: "wx" });
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw new WriteError(path, `cannot write the sidecar: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
+ * Regenerates a clip and writes it: `outPath` (WAV, written under a temporary name and renamed) and its
+ * JSON sidecar (`sidecarPathOf(outPath)`) listing every unit used, the options and the seed.
+ * @param holder the corpus, or an object holding it (the `MassAudio` service).
+ * @throws WriteError when the output folder is missing or not writable (checked before any work; no
+ *   partial file is left behind); and everything `regenerateAudio` throws.
+ */
+export async function regenerate(
+  holder: CorpusHolder,
+  request: RegenerateRequest & { readonly outPath: string },
+  onProgress?: (progress: RegenerateProgress) => void,
+  deps: RegenerateDeps = {},
+): Promise<RegenerateResult> {
+  const outPath = resolve(request.outPath);
+  await checkWritable(outPath);
+  const audio = await regenerateAudio(holder, request, onProgress, deps);
+  return writeOutput(outPath, audio, onProgress, {
+    filter: request.filter ?? {},
+    weights: request.weights ?? {},
+    analysis: resolveAnalysisOptions(request.analysis ?? {}),
+    corpus: { units: corpusOf(holder).catalog.liveUnitCount, featureSpace: corpusOf(holder).space.id },
+  });
+}
+
+/** Writes the WAV (temporary name + rename) and its sidecar; removes the WAV when the sidecar fails. */
+async function writeOutput(
+  outPath: string,
+  audio: RegeneratedAudio,
+  onProgress: ((progress: RegenerateProgress) => void) | undefined,
+  extra: Record<string, unknown>,
+): Promise<RegenerateResult> {
+  const started = performance.now();
+  report(onProgress, "write", 0, 1);
+  const sidecarPath = sidecarPathOf(outPath);
+  await writeWav(outPath, audio.channels, audio.sampleRateHz, audio.format);
+  const frames = audio.channels[0]?.length ?? 0;
+  const sidecar = {
+    format: SIDECAR_FORMAT,
+    version: 1,
+    output: { path: outPath, sampleRateHz: audio.sampleRateHz, channels: audio.channels.length, frames, format: audio.format },
+    target: audio.target,
+    options: audio.options,
+    ...extra,
+    selectionCost: audio.selectionCost,
+    peakGain: audio.peakGain,
+    units: audio.units.map((u) => ({ ...u, gainDb: Number.isFinite(u.gainDb) ? u.gainDb : null })),
+  };
+  try {
+    await writeJsonAtomic(sidecarPath, sidecar);
+  } catch (error) {
+    await rm(outPath, { force: true }).catch(() => undefined);
+    throw error;
+  }
+  report(onProgress, "write", 1, 1);
+  const timings = { ...audio.timings, writeMs: performance.now() - started };
+  return {
+    outPath,
+    sidecarPath,
+    seconds: samplesToSeconds(frames, audio.sampleRateHz),
+    units: audio.units.length,
+    unitsFilled: audio.units.filter((u) => u.source !== null).length,
+    sampleRateHz: audio.sampleRateHz,
+    channelCount: audio.channels.length,
+    format: audio.format,
+    timings,
+  };
+}
+
+const SIDECAR_FORMAT = "mass-audio-regen";
+
+/** Options a re-render may change (the selection is fixed by the sidecar). */
+export const RERENDER_OPTION_KEYS = ["fit", "pitch", "semitones", "dynamics", "wet", "crossfadeMs", "peak", "rateHz", "bitDepth"] as const;
+export type RerenderOptionKey = (typeof RERENDER_OPTION_KEYS)[number];
+
+export interface RerenderRequest {
+  /** A sidecar written by `regenerate`. */
+  readonly sidecarPath: string;
+  readonly outPath: string;
+  /** Render options to change (`RERENDER_OPTION_KEYS`); `pitch: "follow"` keeps the recorded transpositions. */
+  readonly options?: Partial<Record<RerenderOptionKey, unknown>>;
+  /** The target audio, needed when the sidecar's target was an in-memory clip (default: the recorded path). */
+  readonly target?: RegenerateTarget;
+}
+
+interface SidecarFile {
+  readonly format: string;
+  readonly output: { readonly sampleRateHz: number };
+  readonly target: { readonly name: string; readonly path?: string; readonly units: number };
+  readonly options: Record<string, unknown>;
+  readonly units: (Omit<RegeneratedUnit, "gainDb"> & { readonly gainDb: number | null })[];
+  readonly [key: string]: unknown;
+}
+
+/**
+ * Renders the units listed in a sidecar again, with other render options (fit, pitch, dynamics, wet,
+ * crossfade, peak, rate, bit depth): same sources, same slots, no corpus needed. With the recorded options
+ * it reproduces the original file byte for byte.
+ * @throws ParameterError for a file that is not a regen sidecar or an option a re-render cannot change;
+ *   DecodeError for an unreadable target or source; WriteError as `regenerate`.
+ */
+export async function rerender(request: RerenderRequest, deps: Pick<RegenerateDeps, "cache"> = {}): Promise<RegenerateResult> {
+  let sidecar: SidecarFile;
+  try {
+    sidecar = JSON.parse(await readFile(resolve(request.sidecarPath), "utf8")) as SidecarFile;
+  } catch (error) {
+    throw new ParameterError(`${request.sidecarPath}: cannot read the sidecar (${(error as Error).message})`, { cause: error });
+  }
+  if (sidecar.format !== SIDECAR_FORMAT || !Array.isArray(sidecar.units)) throw new ParameterError(`${request.sidecarPath}: not a mass-audio regen sidecar`);
+  for (const key of Object.keys(request.options ?? {})) {
+    if (!(RERENDER_OPTION_KEYS as readonly string[]).includes(key)) {
+      throw new ParameterError(`re-render cannot change "${key}" (it changes the selection: run regen again); it can change ${RERENDER_OPTION_KEYS.join(", ")}`);
+    }
+  }
+  const outPath = resolve(request.outPath);
+  await checkWritable(outPath);
+  const t0 = performance.now();
+  const recorded = resolveRegenOptions(sidecar.options as Partial<Record<keyof RegenOptions, unknown>>);
+  const given = request.options ?? {};
+  const options = resolveRegenOptions({ ...recorded, ...(given.pitch !== undefined && given.semitones === undefined ? { semitones: undefined } : {}), ...given });
+  const targetSpec = request.target ?? (sidecar.target.path ? { path: sidecar.target.path } : undefined);
+  if (!targetSpec) throw new ParameterError(`${request.sidecarPath}: the target was a clip; pass its audio as target`);
+  const target = await loadTarget(targetSpec);
+  const targetLoadedAt = performance.now();
+  const outRate = options.rateHz || target.sampleRateHz;
+  const oldRate = sidecar.output.sampleRateHz;
+  const toOut = (frames: number): number => Math.round((frames * outRate) / oldRate);
+  const targetAtRate =
+    outRate === target.sampleRateHz
+      ? target.channels
+      : target.channels.map((data) => window(resampleAll(data as Float32Array, target.sampleRateHz, outRate), 0, Math.round(((data.length) * outRate) / target.sampleRateHz)));
+  const marginFrames = Math.round((options.crossfadeMs / 2000) * outRate);
+  const cache = deps.cache ?? new SourceCache({ maxBytes: options.cacheMb * 1024 * 1024 });
+  const layers = Math.max(1, ...sidecar.units.map((u) => u.layer));
+  const layerOutputs: Float32Array[][] = [];
+  const allUnits: RegeneratedUnit[] = [];
+  let readMs = 0;
+  let renderMs = 0;
+  try {
+    for (let layer = 1; layer <= layers; layer++) {
+      const ta = performance.now();
+      const listed = sidecar.units.filter((u) => u.layer === layer).sort((a, b) => a.index - b.index);
+      const renderUnits: RenderUnit[] = [];
+      const units: Omit<RegeneratedUnit, "gainDb" | "stretch" | "repeats">[] = [];
+      let channelCount = Math.min(2, target.channels.length);
+      for (const unit of listed) {
+        const startFrame = toOut(unit.slot.startFrame);
+        const slotFrames = Math.max(1, toOut(unit.slot.endFrame) - startFrame);
+        const slot = { startFrame, endFrame: startFrame + slotFrames, startSec: samplesToSeconds(startFrame, outRate), endSec: samplesToSeconds(startFrame + slotFrames, outRate) };
+        if (!unit.source) {
+          renderUnits.push({ slotStartFrame: startFrame, slotFrames, source: null, semitones: 0, continuesPrevious: false });
+          units.push({ ...unit, slot, semitones: 0 });
+          continue;
+        }
+        const { source, sourceMargin } = await readUnitSource(cache, unit.source.path, unit.source.sampleRateHz, unit.source.startFrame, unit.source.endFrame, outRate, marginFrames);
+        channelCount = Math.max(channelCount, Math.min(2, source.length));
+        const semitones = options.pitch === "keep" ? 0 : options.pitch === "shift" ? options.semitones : unit.semitones;
+        renderUnits.push({ slotStartFrame: startFrame, slotFrames, source, semitones, continuesPrevious: unit.continues });
+        units.push({ ...unit, slot, semitones, source: { ...unit.source, marginFrames: sourceMargin } });
+      }
+      const tb = performance.now();
+      readMs += tb - ta;
+      const reference = layer === 1 ? targetAtRate : [spectralResidual(targetAtRate, layerOutputs.reduce((sum, out) => sum.map((data, c) => data.map((v, n) => v + out[c % out.length]![n]!))))];
+      const rendered = renderSequence(reference, renderUnits, { sampleRateHz: outRate, channelCount, marginFrames, fit: options.fit, dynamics: options.dynamics, wet: 1, peak: "off" });
+      layerOutputs.push(rendered.channels);
+      units.forEach((u, i) => allUnits.push({ ...u, gainDb: rendered.units[i]!.gainDb, stretch: rendered.units[i]!.stretch, repeats: rendered.units[i]!.repeats }));
+      renderMs += performance.now() - tb;
+    }
+  } finally {
+    if (!deps.cache) await cache.close();
+  }
+  const ta = performance.now();
+  const { mix, peakGain } = mixLayers(layerOutputs, targetAtRate, options.wet, options.peak, outRate);
+  renderMs += performance.now() - ta;
+  const audio: RegeneratedAudio = {
+    channels: mix,
+    sampleRateHz: outRate,
+    format: formatOf(options.bitDepth, target.bitDepth),
+    units: allUnits,
+    options,
+    target: sidecar.target as RegeneratedAudio["target"],
+    targetChannels: targetAtRate,
+    timings: { analyseMs: targetLoadedAt - t0, searchMs: 0, selectMs: 0, readMs, renderMs, writeMs: 0 },
+    selectionCost: typeof sidecar["selectionCost"] === "number" ? sidecar["selectionCost"] : 0,
+    peakGain,
+  };
+  const extra: Record<string, unknown> = {};
+  for (const key of ["filter", "weights", "analysis", "corpus"]) if (key in sidecar) extra[key] = sidecar[key];
+  return writeOutput(outPath, audio, undefined, { ...extra, rerenderedFrom: resolve(request.sidecarPath) });
+}
