@@ -1,6 +1,7 @@
 /** Shared helpers for benchmarks: timing with medians, seeded RNG, material generation, output. */
 import { open } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
+import { createSeededRandom as seededRandom } from "../src/core/select/seeded-random.js";
 
 /** Median of a list of numbers. */
 export function median(values: readonly number[]): number {
@@ -20,17 +21,8 @@ export async function medianSeconds(runs: number, fn: () => Promise<unknown> | u
   return median(times);
 }
 
-/** Mulberry32: a small seeded PRNG, uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 seeded PRNG in [0, 1): one implementation, `src/core/select/seeded-random.ts`. */
+export { seededRandom };
 
 /**
  * Streams a 16-bit PCM WAV of `totalFrames` frames to disk without holding it in memory;

@@ -19,6 +19,7 @@ import type { OnsetPeakOptions } from "../src/core/analysis/onset-peaks.js";
 import { Segmenter, type Segment } from "../src/core/analysis/segmenter.js";
 import { resampleAll } from "../src/core/dsp/resample.js";
 import { framesToSeconds } from "../src/core/dsp/time.js";
+import { createSeededRandom as seededRandom } from "../src/core/select/seeded-random.js";
 
 /** Rate of the generated sequences: 44.1 kHz (the corpus rate). */
 const SEQUENCE_RATE_HZ = 44100;
@@ -77,17 +78,8 @@ function unitStartsSec(signal: Float32Array, sampleRateHz: number): number[] {
   return segments.map((s) => framesToSeconds(s.startFrame, HOP_SIZE_SAMPLES, ANALYSIS_RATE_HZ));
 }
 
-/** mulberry32: small seeded PRNG, uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 seeded PRNG in [0, 1): one implementation, `src/core/select/seeded-random.ts`. */
+export { seededRandom };
 
 function corpusDir(): string {
   const here = fileURLToPath(new URL(".", import.meta.url));

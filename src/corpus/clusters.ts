@@ -2,18 +2,10 @@
  * Unsupervised categories: seeded k-means (k-means++ seeding, Lloyd iterations) over index-space points.
  * Deterministic for a given input order and seed.
  */
+import { createSeededRandom as createRng } from "../core/select/seeded-random.js";
 
-/** mulberry32: a small, fast, seedable 32-bit PRNG; returns values in [0, 1). */
-export function createRng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 seeded PRNG in [0, 1): one implementation, `src/core/select/seeded-random.ts`. */
+export { createRng };
 
 function squaredDistance(a: Float32Array, aOffset: number, b: Float32Array, bOffset: number, dim: number): number {
   let d = 0;

@@ -1,16 +1,8 @@
 /** Known-answer test signals: seeded noise, clicks, bursts, sines. */
+import { createSeededRandom as seededRandom } from "../../src/core/select/seeded-random.js";
 
-/** Mulberry32 seeded PRNG in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 seeded PRNG in [0, 1): one implementation, `src/core/select/seeded-random.ts`. */
+export { seededRandom };
 
 /** Adds a decaying noise burst starting at `startSec` (exponential decay with time constant `decaySec`). */
 export function addNoiseBurst(

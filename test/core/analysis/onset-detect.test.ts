@@ -1,18 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { analyseOnsets, detectOnsets, onsetFMeasure } from "../../../src/core/analysis/onset-detect.js";
 import { ParameterError } from "../../../src/core/errors.js";
+import { createSeededRandom as seededRandom } from "../../../src/core/select/seeded-random.js";
 
-/** Mulberry32 seeded PRNG, uniform in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type EventShape = "click" | "burst";
 

@@ -1,21 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { YinPitch } from "../../../src/core/analysis/pitch-yin.js";
 import { ParameterError } from "../../../src/core/errors.js";
+import { createSeededRandom as seededRandom } from "../../../src/core/select/seeded-random.js";
 
 const RATE_HZ = 22050;
 const FRAME = 1024;
 
-/** Mulberry32 seeded PRNG, uniform in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Sum of harmonics k = 1.. with amplitudes amplitudes[k-1], starting at a given phase offset (seconds). */
 function harmonicFrame(f0Hz: number, amplitudes: readonly number[], startSec = 0, rateHz = RATE_HZ, size = FRAME): Float32Array {

@@ -9,6 +9,7 @@ import {
   type SegmenterOptions,
 } from "../../../src/core/analysis/segmenter.js";
 import { ParameterError } from "../../../src/core/errors.js";
+import { createSeededRandom as seededRandom } from "../../../src/core/select/seeded-random.js";
 
 const RATE_HZ = 22050;
 const HOP = 256;
@@ -22,17 +23,6 @@ const msToFrames = (ms: number): number => Math.round((ms / 1000) * (RATE_HZ / H
 const MIN_UNIT = msToFrames(DEFAULT_SEGMENTER_OPTIONS.minUnitMs);
 const MAX_UNIT = msToFrames(DEFAULT_SEGMENTER_OPTIONS.maxUnitMs);
 
-/** Mulberry32 seeded PRNG, uniform in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Stream {
   rmsDb: number[];

@@ -3,23 +3,13 @@ import meydaModule from "meyda";
 import { RealFft } from "../../../src/core/dsp/fft.js";
 import { hannWindow } from "../../../src/core/dsp/window.js";
 import { ParameterError } from "../../../src/core/errors.js";
+import { createSeededRandom as seededRandom } from "../../../src/core/select/seeded-random.js";
 
 /** meyda's d.ts declares an ES default export but ships CommonJS `module.exports = Meyda`. */
 type MeydaApi = typeof meydaModule.default;
 const Meyda: MeydaApi =
   (meydaModule as unknown as { default?: MeydaApi }).default ?? (meydaModule as unknown as MeydaApi);
 
-/** Mulberry32 seeded PRNG, uniform in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function noise(length: number, seed: number): Float32Array {
   const random = seededRandom(seed);

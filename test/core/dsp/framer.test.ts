@@ -1,18 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { StftFramer } from "../../../src/core/dsp/framer.js";
 import { ParameterError } from "../../../src/core/errors.js";
+import { createSeededRandom as seededRandom } from "../../../src/core/select/seeded-random.js";
 
-/** Mulberry32 seeded PRNG, uniform in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A ramp whose value at sample i is i + 1 (so zero padding is distinguishable). */
 function ramp(length: number): Float32Array {

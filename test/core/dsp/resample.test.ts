@@ -2,18 +2,8 @@ import { describe, expect, it } from "vitest";
 import { resampleAll, StreamingResampler, type ResamplerOptions } from "../../../src/core/dsp/resample.js";
 import { simdAvailable } from "../../../src/core/dsp/fir-simd.js";
 import { ParameterError } from "../../../src/core/errors.js";
+import { createSeededRandom as seededRandom } from "../../../src/core/select/seeded-random.js";
 
-/** Mulberry32 seeded PRNG, uniform in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TO_ANALYSIS: ReadonlyArray<readonly [number, number]> = [
   [44100, 22050],

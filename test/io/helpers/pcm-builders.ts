@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createSeededRandom as seededRandom } from "../../../src/core/select/seeded-random.js";
 
 export type SampleCoding =
   | { kind: "u8" }
@@ -202,17 +203,8 @@ export function buildAiff(spec: AiffSpec): Uint8Array {
   return concat([header, body]);
 }
 
-/** Deterministic PRNG (mulberry32): same seed, same sequence. Returns floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 seeded PRNG in [0, 1): one implementation, `src/core/select/seeded-random.ts`. */
+export { seededRandom };
 
 /** Seeded random integers in [min, max] per channel. */
 export function randomInts(channels: number, frames: number, min: number, max: number, seed: number): number[][] {

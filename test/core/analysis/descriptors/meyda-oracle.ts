@@ -10,6 +10,7 @@ import decode from "audio-decode";
 import meydaModule from "meyda";
 import { RealFft } from "../../../../src/core/dsp/fft.js";
 import { hannWindow } from "../../../../src/core/dsp/window.js";
+import { createSeededRandom as seededRandom } from "../../../../src/core/select/seeded-random.js";
 
 /** meyda's d.ts declares an ES default export but ships CommonJS `module.exports = Meyda`. */
 type MeydaApi = typeof meydaModule.default;
@@ -36,17 +37,8 @@ export const meydaUtilities = require("meyda/dist/node/utilities.js") as {
 /** The `dct` package meyda's MFCC uses. */
 export const meydaDct = require("dct") as (signal: number[], scale?: number) => number[];
 
-/** Mulberry32 seeded PRNG, uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 seeded PRNG in [0, 1): one implementation, `src/core/select/seeded-random.ts`. */
+export { seededRandom };
 
 /** Sum of sines `amplitude * sin(2 pi f t + phase)` over one frame at 22050 Hz. */
 export function sines(partials: readonly { hz: number; amplitude: number; phase?: number }[], length = FRAME_SIZE): Float32Array {
