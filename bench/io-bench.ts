@@ -1,15 +1,16 @@
 /**
  * Decode throughput of the audio readers: stream every block of a file (no analysis) and time it.
- * `node dist/bench/io-bench.js [files...]` prints one JSON line per file; with no files it measures a
- * generated 60 s 16-bit stereo WAV plus the FLAC/MP3/Vorbis/Opus fixtures (short: their figures include
- * decoder start-up).
+ * `node dist/bench/io-bench.js [files or folders...]` prints one JSON line per file, and for a folder one
+ * line for all its audio files decoded one after another (total audio / total wall time: many short files
+ * weigh decoder start-up); with no arguments it measures a generated 60 s 16-bit stereo WAV plus the
+ * FLAC/MP3/Vorbis/Opus fixtures (short: their figures include decoder start-up).
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
-import { openAudioFile } from "../src/io/audio-reader.js";
+import { AUDIO_EXTENSIONS, openAudioFile } from "../src/io/audio-reader.js";
 import { samplesToSeconds } from "../src/core/dsp/time.js";
 import { seededRandom, writeLongWav } from "./bench-util.js";
 
@@ -20,6 +21,8 @@ export interface DecodeBenchResult {
   audioSec: number;
   /** audioSec / seconds. */
   realtimeFactor: number;
+  /** Process CPU time (user + system, all threads), seconds: steadier than wall time on a busy machine. */
+  cpuSec: number;
 }
 
 /**
@@ -28,6 +31,7 @@ export interface DecodeBenchResult {
  */
 export async function benchDecode(path: string): Promise<DecodeBenchResult> {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const reader = await openAudioFile(path);
   let frames = 0;
   let checksum = 0;
@@ -40,9 +44,34 @@ export async function benchDecode(path: string): Promise<DecodeBenchResult> {
     await reader.close();
   }
   const seconds = (performance.now() - t0) / 1000;
+  const cpuSec = cpuSeconds(process.cpuUsage(cpu0));
   const audioSec = samplesToSeconds(frames, reader.info.sampleRateHz);
   if (!Number.isFinite(checksum)) throw new Error("non-finite decode output");
-  return { seconds, audioSec, realtimeFactor: audioSec / seconds };
+  return { seconds, audioSec, realtimeFactor: audioSec / seconds, cpuSec };
+}
+
+function cpuSeconds(usage: NodeJS.CpuUsage): number {
+  return (usage.user + usage.system) / 1e6;
+}
+
+/**
+ * Decodes `files` one after another (one warm-up pass over the first), timing the whole run.
+ * @throws DecodeError as `benchDecode`.
+ */
+export async function benchDecodeMany(files: readonly string[]): Promise<DecodeBenchResult & { fileCount: number }> {
+  if (files[0] !== undefined) await benchDecode(files[0]);
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  let audioSec = 0;
+  for (const file of files) audioSec += (await benchDecode(file)).audioSec;
+  const seconds = (performance.now() - t0) / 1000;
+  const cpuSec = cpuSeconds(process.cpuUsage(cpu0));
+  return { fileCount: files.length, seconds, audioSec, realtimeFactor: audioSec / seconds, cpuSec };
+}
+
+async function audioFilesIn(dir: string): Promise<string[]> {
+  const names = (await readdir(dir)).sort();
+  return names.filter((n) => AUDIO_EXTENSIONS.some((ext) => n.toLowerCase().endsWith(ext))).map((n) => join(dir, n));
 }
 
 async function main(args: readonly string[]): Promise<void> {
@@ -61,6 +90,10 @@ async function main(args: readonly string[]): Promise<void> {
       files = [wav, ...["reference.flac", "reference.mp3", "reference.ogg", "reference.opus"].map((f) => join(fixtures, f))];
     }
     for (const file of files) {
+      if ((await stat(file)).isDirectory()) {
+        console.log(JSON.stringify({ folder: file, ...(await benchDecodeMany(await audioFilesIn(file))) }));
+        continue;
+      }
       await benchDecode(file); // warm-up: WebAssembly compile, page cache
       const result = await benchDecode(file);
       console.log(JSON.stringify({ file, ...result }));

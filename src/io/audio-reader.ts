@@ -121,7 +121,7 @@ async function openFromSource(source: ByteSource, maxWholeFileBytes: number): Pr
       let header = parseFlacHeader(head, isOgg ? "ogg" : "native");
       if (header === undefined) throw new DecodeError(path, "truncated", "FLAC file ends before its STREAMINFO block is complete");
       if (isOgg && header.frameCount === undefined) header = { ...header, frameCount: await lastGranule(source) };
-      return streamReader(source, format, header, offset);
+      return streamReader(source, format, header, offset, head);
     }
     case "mp3":
       return openMp3(source, head, offset);
@@ -130,7 +130,7 @@ async function openFromSource(source: ByteSource, maxWholeFileBytes: number): Pr
       const granule = await lastGranule(source);
       const header = format === "opus" ? parseOpusHeader(head, granule) : parseVorbisHeader(head, granule);
       if (header === undefined) throw new DecodeError(path, "truncated", `${format} file ends inside its identification header`);
-      return streamReader(source, format, header, offset);
+      return streamReader(source, format, header, offset, head);
     }
     case "m4a":
     case "other":
@@ -144,7 +144,18 @@ async function lastGranule(source: ByteSource): Promise<number | undefined> {
   return lastOggGranule(await source.readAt(tailStart, source.sizeBytes - tailStart));
 }
 
-function streamReader(source: ByteSource, format: "flac" | "mp3" | "ogg-vorbis" | "opus", header: StreamHeader, offset: number): AudioFileReader {
+/**
+ * `head` holds the file's bytes from `headStart` (the stream's first byte is at `offset >= headStart`);
+ * when it reaches the end of the file the decoder reads from it instead of the file.
+ */
+function streamReader(
+  source: ByteSource,
+  format: "flac" | "mp3" | "ogg-vorbis" | "opus",
+  header: StreamHeader,
+  offset: number,
+  head: Uint8Array,
+  headStart: number = offset,
+): AudioFileReader {
   checkChannelsAndRate(source.path, format, header.channelCount, header.sampleRateHz);
   if (header.frameCount === 0) throw new DecodeError(source.path, "zero_length", `${format} header declares 0 sample frames`);
   const info: AudioInfo = Object.freeze({
@@ -156,7 +167,8 @@ function streamReader(source: ByteSource, format: "flac" | "mp3" | "ogg-vorbis" 
     bitDepth: header.bitDepth,
     durationSec: header.frameCount === undefined ? undefined : samplesToSeconds(header.frameCount, header.sampleRateHz),
   });
-  return new DecodedStreamReader(source, info, format, offset);
+  const wholeStream = headStart + head.length >= source.sizeBytes ? head.subarray(offset - headStart) : undefined;
+  return new DecodedStreamReader(source, info, format, offset, wholeStream);
 }
 
 function openMp3(source: ByteSource, head: Uint8Array, offset: number): AudioFileReader {
@@ -170,7 +182,7 @@ function openMp3(source: ByteSource, head: Uint8Array, offset: number): AudioFil
     frameCount = Math.max(0, xing.frames * frame.samplesPerFrame - xing.encoderDelay - xing.padding);
   }
   const header: StreamHeader = { sampleRateHz: frame.sampleRateHz, channelCount: frame.channelCount, frameCount, bitDepth: undefined };
-  return streamReader(source, "mp3", header, offset + sync);
+  return streamReader(source, "mp3", header, offset + sync, head, offset);
 }
 
 /** Reads every frame of a file into memory (tests, short files). Prefer `blocks()` for long files. */

@@ -2,7 +2,9 @@
  * Streaming reader for compressed formats with a WebAssembly streaming decoder (FLAC, MP3, Ogg Vorbis,
  * Opus): the file is read in 256 KiB chunks, each fed to the decoder, and the decoded audio is re-cut into
  * blocks of exactly `blockFrames` (the last one shorter). Memory stays bounded by one input chunk, its
- * decoded output and one block, however long the file.
+ * decoded output and one block, however long the file (codecs that bound their output per call keep the
+ * rest of the chunk and report `hasPendingOutput`; the cursor drains them before reading more). A file
+ * that the opener already read whole (<= 64 KiB) is decoded from those bytes without another read.
  *
  * `readRange` cannot seek inside these streams (no seek tables are used): it decodes from the start and
  * discards frames before `startFrame`. The decoder position is kept between calls, so ranges requested in
@@ -18,6 +20,7 @@ import { createStreamCodec, type DecodedChunk, type StreamCodec, type StreamCode
 
 /** Encoded bytes fed to the decoder per call: 256 KiB. */
 const INPUT_CHUNK_BYTES = 256 * 1024;
+const NO_BYTES = new Uint8Array(0);
 /** Smallest block buffer allocated when the header gives a (possibly wrong) small length: 4096 frames. */
 const MIN_BUFFER_FRAMES = 4096;
 
@@ -39,6 +42,7 @@ class DecodeCursor {
     private readonly codec: StreamCodec,
     private readonly info: AudioInfo,
     startOffset: number,
+    private readonly wholeStream: Uint8Array | undefined,
   ) {
     this.filePosition = startOffset;
   }
@@ -89,9 +93,12 @@ class DecodeCursor {
   private async pull(): Promise<boolean> {
     while (true) {
       let decoded: DecodedChunk;
-      if (!this.inputDone) {
-        // A fresh buffer per chunk: codec-parser may keep references to its input between calls.
-        const chunk = await this.source.readAt(this.filePosition, INPUT_CHUNK_BYTES);
+      if (this.codec.hasPendingOutput) {
+        decoded = await this.guard(() => (this.flushed ? this.codec.flush() : this.codec.decode(NO_BYTES)));
+      } else if (!this.inputDone) {
+        // A fresh buffer per chunk (codec-parser may keep references to its input between calls), or the
+        // already-read bytes of a small file (never written to).
+        const chunk = this.wholeStream !== undefined ? this.wholeStream : await this.source.readAt(this.filePosition, INPUT_CHUNK_BYTES);
         this.filePosition += chunk.length;
         if (chunk.length === 0 || this.filePosition >= this.source.sizeBytes) this.inputDone = true;
         if (chunk.length === 0) continue;
@@ -155,6 +162,8 @@ export class DecodedStreamReader implements AudioFileReader {
     readonly info: AudioInfo,
     private readonly codecFormat: StreamCodecFormat,
     private readonly startOffset: number,
+    /** The whole stream from `startOffset` to the end of the file when the opener already read it all. */
+    private readonly wholeStream?: Uint8Array,
   ) {}
 
   async *blocks(blockFrames: number = DEFAULT_BLOCK_FRAMES): AsyncIterable<AudioBlock> {
@@ -228,7 +237,7 @@ export class DecodedStreamReader implements AudioFileReader {
     } catch (error) {
       throw new DecodeError(this.source.path, "corrupt", `cannot start the ${this.codecFormat} decoder: ${(error as Error).message}`, { cause: error });
     }
-    const cursor = new DecodeCursor(this.source, codec, this.info, this.startOffset);
+    const cursor = new DecodeCursor(this.source, codec, this.info, this.startOffset, this.wholeStream);
     this.liveCursors.add(cursor);
     return cursor;
   }

@@ -3,18 +3,23 @@
  * chunks, get planar Float32 back, flush at the end, free. Each decoder module is imported on first use,
  * so reading WAV/AIFF never loads WebAssembly.
  *
- * - FLAC: `@wasm-audio-decoders/flac` FLACDecoder (native FLAC and Ogg FLAC), output rescaled to the
- *   WAV convention (see `rescaleFlac`).
- * - MP3: `mpg123-decoder` MPEGDecoder with gapless on: mpg123 removes the LAME encoder delay + decoder
+ * - FLAC: native FLAC up to 24 bits goes to our TypeScript decoder (`flac-decoder.ts`, pooled per thread);
+ *   Ogg FLAC and 25-32-bit FLAC to `@wasm-audio-decoders/flac` FLACDecoder, output rescaled to the WAV
+ *   convention (see `rescaleFlac`).
+ * - MP3: `mpg123-decoder` MPEGDecoder's WebAssembly instance, driven directly and pooled per thread
+ *   (`mpeg-decoder-pool.ts`), with gapless on: mpg123 removes the LAME encoder delay + decoder
  *   delay (529 samples) and end padding when the file has a LAME/Info tag. It always outputs 2 channels;
  *   the reader keeps channel 0 only for mono streams.
  * - Ogg Vorbis: `@wasm-audio-decoders/ogg-vorbis` OggVorbisDecoder (trims the last page to its granule).
  * - Opus: `ogg-opus-decoder` OggOpusDecoder at 48 kHz, native channel count (applies pre-skip, trims the end).
  */
 
+import { PooledMpegDecoder } from "./mpeg-decoder-pool.js";
+import { FLAC_MAX_DECODED_BITS, FlacStreamDecoder, peekFlacStreamInfo } from "./flac-decoder.js";
+
 export type StreamCodecFormat = "flac" | "mp3" | "ogg-vorbis" | "opus";
 
-/** Result of one decode call, normalised. Arrays are owned by the caller. */
+/** Result of one decode call, normalised. The arrays are valid until the next call on the codec. */
 export interface DecodedChunk {
   readonly channelData: readonly Float32Array[];
   readonly samplesDecoded: number;
@@ -25,9 +30,15 @@ export interface DecodedChunk {
 }
 
 export interface StreamCodec {
+  /** Feeds the next encoded bytes (may be empty to continue with buffered input, see `hasPendingOutput`). */
   decode(chunk: Uint8Array): Promise<DecodedChunk>;
   /** Decodes what is still buffered at end of input. */
   flush(): Promise<DecodedChunk>;
+  /**
+   * True when the last `decode`/`flush` stopped with buffered input left that gives more audio without new
+   * input (the codec bounds its output per call): call the same method again (`decode` with an empty chunk).
+   */
+  readonly hasPendingOutput: boolean;
   free(): void;
 }
 
@@ -100,26 +111,136 @@ async function instantiate(format: StreamCodecFormat): Promise<RawDecoder> {
   }
 }
 
+/** Idle TypeScript FLAC decoders kept for the next file on this thread (their buffers are reused). */
+const idleFlacDecoders: FlacStreamDecoder[] = [];
+/** Most idle FLAC decoders kept per thread. */
+const MAX_IDLE_FLAC_DECODERS = 4;
+
+/** Native FLAC through `FlacStreamDecoder`. */
+function typescriptFlacCodec(): StreamCodec {
+  const decoder = idleFlacDecoders.pop() ?? new FlacStreamDecoder();
+  decoder.reset();
+  let freed = false;
+  return {
+    decode: (chunk) => Promise.resolve(decoder.decode(chunk)),
+    flush: () => Promise.resolve(decoder.flush()),
+    get hasPendingOutput() {
+      return decoder.hasPendingOutput;
+    },
+    free(): void {
+      if (freed) return;
+      freed = true;
+      decoder.reset();
+      if (idleFlacDecoders.length < MAX_IDLE_FLAC_DECODERS) idleFlacDecoders.push(decoder);
+    },
+  };
+}
+
+/**
+ * FLAC: picks the decoder on the first chunk (which holds "fLaC" + STREAMINFO, or an Ogg page): native
+ * FLAC up to 24 bits -> TypeScript, anything else -> WebAssembly libFLAC.
+ */
+function adaptiveFlacCodec(): StreamCodec {
+  let inner: StreamCodec | undefined;
+  let freed = false;
+  const choose = async (first: Uint8Array): Promise<StreamCodec> => {
+    const info = peekFlacStreamInfo(first);
+    const native = info !== undefined && info.bitsPerSample >= 4 && info.bitsPerSample <= FLAC_MAX_DECODED_BITS;
+    inner = native ? typescriptFlacCodec() : await wasmCodec("flac");
+    if (freed) inner.free();
+    return inner;
+  };
+  return {
+    async decode(chunk: Uint8Array): Promise<DecodedChunk> {
+      if (inner === undefined && chunk.length === 0) return EMPTY;
+      return (inner ?? (await choose(chunk))).decode(chunk);
+    },
+    async flush(): Promise<DecodedChunk> {
+      return inner === undefined ? EMPTY : inner.flush();
+    },
+    get hasPendingOutput() {
+      return inner?.hasPendingOutput ?? false;
+    },
+    free(): void {
+      if (freed) return;
+      freed = true;
+      inner?.free();
+    },
+  };
+}
+
 /**
  * Creates a ready-to-use streaming decoder for `format`.
  * @throws whatever the WebAssembly instantiation throws (the caller wraps it as a DecodeError).
  */
 export async function createStreamCodec(format: StreamCodecFormat): Promise<StreamCodec> {
-  const decoder = await instantiate(format);
-  await decoder.ready;
-  const isFlac = format === "flac";
+  if (format === "flac") return adaptiveFlacCodec();
+  if (format === "mp3") {
+    const pooled = await PooledMpegDecoder.acquire();
+    if (pooled !== undefined) return pooledMpegCodec(pooled);
+  }
+  return wasmCodec(format);
+}
+
+/** MP3 through a pooled mpg123 instance (see mpeg-decoder-pool.ts). */
+function pooledMpegCodec(decoder: PooledMpegDecoder): StreamCodec {
   let freed = false;
   return {
-    async decode(chunk: Uint8Array): Promise<DecodedChunk> {
-      return normalise(await decoder.decode(chunk), isFlac);
-    },
-    async flush(): Promise<DecodedChunk> {
-      return decoder.flush === undefined ? EMPTY : normalise(await decoder.flush(), isFlac);
+    decode: (chunk) => Promise.resolve(decoder.decode(chunk)),
+    flush: () => Promise.resolve(EMPTY),
+    get hasPendingOutput() {
+      return decoder.hasPendingOutput;
     },
     free(): void {
       if (freed) return;
       freed = true;
-      void Promise.resolve(decoder.free()).catch(() => undefined);
+      decoder.release();
+    },
+  };
+}
+
+/**
+ * Decoders whose `flush()` completed: the packages end `flush()` with `reset()`, which leaves a fresh
+ * WebAssembly instance, so the next file of that format can use it instead of instantiating another.
+ */
+const idleWasmDecoders = new Map<StreamCodecFormat, RawDecoder[]>();
+/** Most idle WebAssembly decoders kept per format and thread (each holds its own WebAssembly memory). */
+const MAX_IDLE_WASM_DECODERS = 1;
+
+async function wasmCodec(format: StreamCodecFormat): Promise<StreamCodec> {
+  const idle = idleWasmDecoders.get(format);
+  const decoder = idle?.pop() ?? (await instantiate(format));
+  await decoder.ready;
+  const isFlac = format === "flac";
+  let freed = false;
+  // Only a decoder whose flush (and so its reset) finished without error goes back to the pool.
+  let reusable = false;
+  let failed = false;
+  const guard = async <T>(step: () => Promise<T>): Promise<T> => {
+    try {
+      return await step();
+    } catch (error) {
+      failed = true;
+      throw error;
+    }
+  };
+  return {
+    decode: (chunk) => guard(async () => normalise(await decoder.decode(chunk), isFlac)),
+    flush: () =>
+      guard(async () => {
+        if (decoder.flush === undefined) return EMPTY;
+        const result = normalise(await decoder.flush(), isFlac);
+        reusable = !failed;
+        return result;
+      }),
+    hasPendingOutput: false,
+    free(): void {
+      if (freed) return;
+      freed = true;
+      const pool = idleWasmDecoders.get(format) ?? [];
+      idleWasmDecoders.set(format, pool);
+      if (reusable && !failed && pool.length < MAX_IDLE_WASM_DECODERS) pool.push(decoder);
+      else void Promise.resolve(decoder.free()).catch(() => undefined);
     },
   };
 }
