@@ -118,6 +118,25 @@ class PffftEngine implements RealFftEngine {
     out[n + 1] = 0;
   }
 
+  amplitude(input: ArrayLike<number>, out: Float32Array): void {
+    const heap = this.view();
+    const n = this.size;
+    const inBase = this.inputPtr >> 2;
+    for (let i = 0; i < n; i++) heap[inBase + i] = input[i]!;
+    this.wasm.p(this.setup, this.inputPtr, this.outputPtr, this.workPtr, PFFFT_FORWARD);
+    const o = this.outputPtr >> 2;
+    const bins = out.length;
+    const half = n >> 1;
+    out[0] = Math.abs(heap[o]!);
+    const last = bins > half ? half : bins;
+    for (let k = 1; k < last; k++) {
+      const re = heap[o + 2 * k]!;
+      const im = heap[o + 2 * k + 1]!;
+      out[k] = Math.sqrt(re * re + im * im);
+    }
+    if (bins > half) out[half] = Math.abs(heap[o + 1]!);
+  }
+
   inverse(spectrum: ArrayLike<number>, outSignal: Float32Array | Float64Array): void {
     const heap = this.view();
     const n = this.size;

@@ -20,6 +20,8 @@ export interface RealFftEngine {
   forward(input: ArrayLike<number>, out: Float32Array | Float64Array): void;
   /** Inverse of `forward` (normalised: inverse(forward(x)) = x). */
   inverse(spectrum: ArrayLike<number>, outSignal: Float32Array | Float64Array): void;
+  /** |X_k| for k < out.length (<= size/2 + 1), straight from the engine's buffers (no spectrum copy). */
+  amplitude?(input: ArrayLike<number>, out: Float32Array): void;
 }
 
 /** Makes an engine for a size, or `undefined` when it cannot (the caller keeps fft.js). */
@@ -85,6 +87,13 @@ export class RealFft {
     const binCount = outAmplitude.length;
     if (binCount > this.size / 2 + 1) {
       throw new ParameterError(`RealFft.amplitude: at most ${this.size / 2 + 1} bins, got ${binCount}`);
+    }
+    if (this.engine?.amplitude) {
+      if (input.length < this.size) {
+        throw new ParameterError(`RealFft: input has ${input.length} samples, the transform needs ${this.size}`);
+      }
+      this.engine.amplitude(input, outAmplitude);
+      return;
     }
     this.transform(input);
     const spectrum = this.spectrum;
