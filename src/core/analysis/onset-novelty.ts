@@ -170,7 +170,8 @@ export class SuperFluxNovelty {
     const bank = buildLogFilterbank(sampleRateHz, frameSizeSamples, opts);
     this.binCount = frameSizeSamples / 2;
     this.starts = bank.starts;
-    this.lengths = bank.lengths;
+    // clip every band to the spectrum once, so the per-frame loop needs no bounds test
+    this.lengths = Int32Array.from(bank.lengths, (length, b) => Math.max(0, Math.min(length, frameSizeSamples / 2 - bank.starts[b]!)));
     this.offsets = bank.offsets;
     this.weights = bank.weights;
     this.bandCount = bank.starts.length;
@@ -192,16 +193,12 @@ export class SuperFluxNovelty {
     const current = this.current;
     const weights = this.weights;
     const lambda = this.logMultiplier;
-    const binCount = this.binCount;
     for (let b = 0; b < bands; b++) {
       const start = this.starts[b]!;
       const length = this.lengths[b]!;
       const offset = this.offsets[b]!;
       let sum = 0;
-      for (let i = 0; i < length; i++) {
-        const bin = start + i;
-        if (bin < binCount) sum += weights[offset + i]! * amplitude[bin]!;
-      }
+      for (let i = 0; i < length; i++) sum += weights[offset + i]! * amplitude[start + i]!;
       current[b] = Math.log10(lambda * sum + 1);
     }
     // The history row for this frame's slot holds the max-filtered spectrum of frame n - mu.
