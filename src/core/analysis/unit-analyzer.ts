@@ -32,6 +32,11 @@ import { amplitudeToDb, hzToMidi, samplesToSeconds } from "../dsp/time.js";
 export const DESCRIBE_EVERY_FRAMES = 2;
 /** YIN runs on every 4th frame (46 ms at hop 256); pitch is a unit-level summary, so this loses nothing audible. */
 export const PITCH_EVERY_FRAMES = 4;
+/**
+ * Frames flatter than this are noise (white noise ~0.85, tones < 0.1, breathy tones ~0.3) and count as
+ * unvoiced without running YIN, which would only report a low-confidence guess there.
+ */
+export const UNVOICED_FLATNESS = 0.5;
 
 /** A unit as the analyser emits it: boundaries in analysis-rate samples, plus its vector. */
 export interface AnalysedSegment {
@@ -147,7 +152,7 @@ export class UnitAnalyzer {
     if (frameIndex % DESCRIBE_EVERY_FRAMES === DESCRIBE_EVERY_FRAMES - 1) {
       this.descriptors.process(frame, this.amplitude, row, offset);
       rmsDb = row[offset + FRAME.rmsDb]!;
-      this.describePitch(frame, frameIndex, rmsDb);
+      this.describePitch(frame, frameIndex, rmsDb, row[offset + FRAME.flatness]!);
       row[offset + FRAME.f0Midi] = this.lastF0Midi;
       row[offset + FRAME.pitchConfidence] = this.lastConfidence;
       for (let f = frameIndex - DESCRIBE_EVERY_FRAMES + 1; f < frameIndex; f++) {
@@ -169,8 +174,8 @@ export class UnitAnalyzer {
     this.ring.dropBefore(this.segmenter.oldestNeededFrame);
   }
 
-  private describePitch(frame: Float32Array, frameIndex: number, rmsDb: number): void {
-    if (rmsDb <= this.options.silenceGateDb) {
+  private describePitch(frame: Float32Array, frameIndex: number, rmsDb: number, flatness: number): void {
+    if (rmsDb <= this.options.silenceGateDb || flatness > UNVOICED_FLATNESS) {
       this.lastF0Midi = 0;
       this.lastConfidence = 0;
     } else if (frameIndex % PITCH_EVERY_FRAMES === PITCH_EVERY_FRAMES - 1) {
