@@ -103,14 +103,21 @@ class PffftEngine implements RealFftEngine {
     return this.heap;
   }
 
-  forward(input: ArrayLike<number>, out: Float32Array | Float64Array): void {
+  /** Copies `input` into WASM memory and runs the forward transform; returns the heap index of the output. */
+  private transformForward(input: ArrayLike<number>): number {
     const heap = this.view();
     const n = this.size;
     const inBase = this.inputPtr >> 2;
     for (let i = 0; i < n; i++) heap[inBase + i] = input[i]!;
     this.wasm.p(this.setup, this.inputPtr, this.outputPtr, this.workPtr, PFFFT_FORWARD);
+    return this.outputPtr >> 2;
+  }
+
+  forward(input: ArrayLike<number>, out: Float32Array | Float64Array): void {
+    const o = this.transformForward(input);
+    const heap = this.heap;
+    const n = this.size;
     // ordered real output: [X0.re, X(N/2).re, X1.re, X1.im, ...]
-    const o = this.outputPtr >> 2;
     out[0] = heap[o]!;
     out[1] = 0;
     for (let i = 2; i < n; i++) out[i] = heap[o + i]!;
@@ -119,14 +126,10 @@ class PffftEngine implements RealFftEngine {
   }
 
   amplitude(input: ArrayLike<number>, out: Float32Array): void {
-    const heap = this.view();
-    const n = this.size;
-    const inBase = this.inputPtr >> 2;
-    for (let i = 0; i < n; i++) heap[inBase + i] = input[i]!;
-    this.wasm.p(this.setup, this.inputPtr, this.outputPtr, this.workPtr, PFFFT_FORWARD);
-    const o = this.outputPtr >> 2;
+    const o = this.transformForward(input);
+    const heap = this.heap;
     const bins = out.length;
-    const half = n >> 1;
+    const half = this.size >> 1;
     out[0] = Math.abs(heap[o]!);
     const last = bins > half ? half : bins;
     for (let k = 1; k < last; k++) {
