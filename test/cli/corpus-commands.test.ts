@@ -1,4 +1,3 @@
-import { chmod, copyFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatFindResult, parseTarget, runFind } from "../../src/cli/find-command.js";
@@ -8,7 +7,7 @@ import { runStatus } from "../../src/cli/status-command.js";
 import { createInlineAnalyzer } from "../../src/corpus/analyzer.js";
 import { ParameterError } from "../../src/core/errors.js";
 import type { FindResult, StatusReport } from "../../src/service/mass-audio.js";
-import { CC0_CORPUS, makeTempDir } from "../corpus/helpers.js";
+import { makeTempDir, copyCorpusFiles } from "../corpus/helpers.js";
 
 const FILES = ["bd_fat.flac", "bd_haus.flac", "elec_tick.flac", "tabla_te1.flac", "sn_dub.flac"];
 
@@ -22,11 +21,7 @@ describe("corpus commands (index, find, status)", () => {
     ({ dir, cleanup } = await makeTempDir("cli"));
     root = join(dir, "Samples");
     db = join(dir, "db");
-    await mkdir(root);
-    for (const name of FILES) {
-      await copyFile(join(CC0_CORPUS, name), join(root, name));
-      await chmod(join(root, name), 0o644);
-    }
+    await copyCorpusFiles(root, FILES);
   });
 
   afterAll(async () => cleanup());

@@ -1,4 +1,4 @@
-import { chmod, copyFile, mkdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,7 +7,7 @@ import { formatRegenResult, registerRegenCommand, runRegen } from "../../src/cli
 import { createInlineAnalyzer } from "../../src/corpus/analyzer.js";
 import { ParameterError } from "../../src/core/errors.js";
 import { readWholeFile } from "../../src/io/audio-reader.js";
-import { CC0_CORPUS, makeTempDir } from "../corpus/helpers.js";
+import { makeTempDir, copyCorpusFiles } from "../corpus/helpers.js";
 
 const FILES = ["loop_industrial.flac", "bd_haus.flac", "sn_dub.flac", "elec_tick.flac", "drum_cymbal_closed.flac", "perc_snap.flac"];
 
@@ -21,11 +21,7 @@ describe("regen command", () => {
     ({ dir, cleanup } = await makeTempDir("regen-cli"));
     root = join(dir, "Samples");
     db = join(dir, "db");
-    await mkdir(root);
-    for (const name of FILES) {
-      await copyFile(join(CC0_CORPUS, name), join(root, name));
-      await chmod(join(root, name), 0o644);
-    }
+    await copyCorpusFiles(root, FILES);
     await runIndex([root], { db }, { out: () => undefined, err: () => undefined, progress: false, service: { analyzer: createInlineAnalyzer() } });
   }, 60_000);
 

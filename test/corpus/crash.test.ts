@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { chmod, copyFile, mkdir, readdir } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -8,7 +8,7 @@ import { Corpus } from "../../src/corpus/corpus.js";
 import { sourceModeExecArgv } from "../../src/corpus/source-mode.js";
 import { analyzeFile } from "../../src/io/analyze-file.js";
 import { MassAudio } from "../../src/service/mass-audio.js";
-import { CC0_CORPUS, createRng, makeTempDir } from "./helpers.js";
+import { createRng, makeTempDir, copyCorpusFiles } from "./helpers.js";
 
 const FILES = [
   "loop_amen.flac",
@@ -82,11 +82,7 @@ describe("kill -9 while indexing", () => {
   it("leaves store and index consistent: nothing lost, nothing duplicated, after repeated kills", async () => {
     const { dir, cleanup } = await makeTempDir("crash");
     const root = join(dir, "Samples");
-    await mkdir(root);
-    for (const name of FILES) {
-      await copyFile(join(CC0_CORPUS, name), join(root, name));
-      await chmod(join(root, name), 0o644);
-    }
+    await copyCorpusFiles(root, FILES);
     const dataDir = join(dir, "db");
     const random = createRng(2024);
     let kills = 0;

@@ -1,21 +1,29 @@
 /** Test helpers: temp data folders and synthetic units with known structure (seeded). */
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { DESCRIPTOR_COUNT, descriptorIndex } from "../../src/core/analysis/schema.js";
 import type { Unit } from "../../src/core/analysis/unit.js";
 import { createRng } from "../../src/corpus/clusters.js";
 import type { Corpus } from "../../src/corpus/corpus.js";
 import { SCHEMA_VERSION_PREFIX } from "../../src/corpus/scanner.js";
 import type { FileRecord } from "../../src/corpus/store.js";
+import { CORPUS_DIR } from "../helpers/corpus.js";
 
-export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
-export const CC0_CORPUS = join(REPO_ROOT, "..", "shared", "corpus", "sonic-pi");
+export { REPO_ROOT, CORPUS_DIR as CC0_CORPUS } from "../helpers/corpus.js";
 
 export async function makeTempDir(prefix: string): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), `mass-audio-${prefix}-`));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Copies CC0 corpus files into `dir` (created if needed), writable so tests can change them. */
+export async function copyCorpusFiles(dir: string, names: readonly string[]): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (const name of names) {
+    await copyFile(join(CORPUS_DIR, name), join(dir, name));
+    await chmod(join(dir, name), 0o644);
+  }
 }
 
 const DURATION = descriptorIndex("durationSec");

@@ -1,20 +1,13 @@
-import { chmod, copyFile, mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createInlineAnalyzer } from "../../src/corpus/analyzer.js";
 import { Corpus } from "../../src/corpus/corpus.js";
 import { Indexer, type FileEvent, type IndexerEvent } from "../../src/corpus/indexer.js";
-import { CC0_CORPUS, makeTempDir } from "./helpers.js";
+import { CC0_CORPUS, makeTempDir, copyCorpusFiles } from "./helpers.js";
 
 const FILES = ["bd_fat.flac", "elec_tick.flac", "tabla_te1.flac", "elec_bong.flac", "bd_ada.flac"];
 
-async function copyInto(dir: string, names: readonly string[]): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  for (const name of names) {
-    await copyFile(join(CC0_CORPUS, name), join(dir, name));
-    await chmod(join(dir, name), 0o644);
-  }
-}
 
 describe("Indexer", () => {
   let dir: string;
@@ -27,8 +20,8 @@ describe("Indexer", () => {
   beforeEach(async () => {
     ({ dir, cleanup } = await makeTempDir("indexer"));
     root = join(dir, "Samples");
-    await copyInto(join(root, "Drums"), FILES.slice(0, 3));
-    await copyInto(join(root, "Other"), FILES.slice(3));
+    await copyCorpusFiles(join(root, "Drums"), FILES.slice(0, 3));
+    await copyCorpusFiles(join(root, "Other"), FILES.slice(3));
     await writeFile(join(root, "README.txt"), "not audio");
     await writeFile(join(root, "Other", "broken.wav"), Buffer.from("RIFF\u0000\u0000\u0000\u0000WAVEjunkjunkjunk"));
     corpus = await Corpus.open({ dataDir: join(dir, "db") });

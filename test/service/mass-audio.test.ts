@@ -1,21 +1,14 @@
-import { chmod, copyFile, mkdir, rename, rm } from "node:fs/promises";
+import { copyFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createInlineAnalyzer } from "../../src/corpus/analyzer.js";
 import { NotFoundError } from "../../src/corpus/corpus-error.js";
 import { ParameterError } from "../../src/core/errors.js";
 import { MassAudio } from "../../src/service/mass-audio.js";
-import { CC0_CORPUS, makeTempDir } from "../corpus/helpers.js";
+import { CC0_CORPUS, makeTempDir, copyCorpusFiles } from "../corpus/helpers.js";
 
 const FILES = ["bd_fat.flac", "bd_haus.flac", "elec_tick.flac", "tabla_te1.flac", "elec_bong.flac", "sn_dub.flac", "elec_snare.flac", "drum_cymbal_closed.flac"];
 
-async function copyInto(dir: string, names: readonly string[]): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  for (const name of names) {
-    await copyFile(join(CC0_CORPUS, name), join(dir, name));
-    await chmod(join(dir, name), 0o644);
-  }
-}
 
 /** Polls `check` until it returns true or `timeoutMs` passes. */
 async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
@@ -35,7 +28,7 @@ describe("MassAudio service", () => {
   beforeAll(async () => {
     ({ dir, cleanup } = await makeTempDir("service"));
     root = join(dir, "Samples");
-    await copyInto(root, FILES);
+    await copyCorpusFiles(root, FILES);
     service = await MassAudio.open({
       dataDir: join(dir, "db"),
       analyzer: createInlineAnalyzer(),
@@ -68,7 +61,7 @@ describe("MassAudio service", () => {
 
   it("finds the corpus copy of an outside audio file at distance 0 (same analysis code path)", async () => {
     const outside = join(dir, "outside");
-    await copyInto(outside, ["bd_haus.flac"]);
+    await copyCorpusFiles(outside, ["bd_haus.flac"]);
     const result = await service.find({ target: { path: join(outside, "bd_haus.flac") }, k: 1 });
     expect(result.query.source).toBe("audio-file");
     expect(result.hits[0]!.path).toBe(join(root, "bd_haus.flac"));

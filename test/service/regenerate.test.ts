@@ -8,7 +8,7 @@ import { searchCandidates } from "../../src/service/candidate-search.js";
 import { MassAudio } from "../../src/service/mass-audio.js";
 import { SourceCache } from "../../src/service/source-cache.js";
 import { regenerate, regenerateAudio, RegenerateError, rerender, sidecarPathOf } from "../../src/service/regenerate.js";
-import { CC0_CORPUS, makeTempDir } from "../corpus/helpers.js";
+import { CC0_CORPUS, makeTempDir, copyCorpusFiles } from "../corpus/helpers.js";
 
 const TARGET = "loop_amen.flac";
 const FILES = [TARGET, "loop_breakbeat.flac", "loop_industrial.flac", "bd_haus.flac", "sn_dub.flac", "elec_tick.flac", "drum_cymbal_closed.flac", "tabla_te1.flac", "elec_snare.flac", "perc_snap.flac"];
@@ -28,11 +28,7 @@ describe("regenerate (real SQLite + HNSW, CC0 files)", () => {
   beforeAll(async () => {
     ({ dir, cleanup } = await makeTempDir("regen"));
     root = join(dir, "Samples");
-    await mkdir(root, { recursive: true });
-    for (const name of FILES) {
-      await copyFile(join(CC0_CORPUS, name), join(root, name));
-      await chmod(join(root, name), 0o644);
-    }
+    await copyCorpusFiles(root, FILES);
     targetPath = join(root, TARGET);
     service = await MassAudio.open({ dataDir: join(dir, "db"), analyzer: createInlineAnalyzer() });
     await service.addRoot(root);
