@@ -3,11 +3,12 @@
  * weights, ranges and filters from their command-line text into typed values.
  */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { ParameterError } from "../core/errors.js";
 import { DB_FILE_NAME, resolveDataDir } from "../corpus/data-dir.js";
 import { WEIGHT_GROUPS, type GroupWeights, type WeightGroup } from "../corpus/feature-space.js";
+import type { CorpusStore } from "../corpus/store.js";
 import type { Range, UnitFilter } from "../corpus/unit-filter.js";
 
 /** Adds `--db DIR`. */
@@ -96,6 +97,18 @@ export function parseFilterFlags(flags: FilterFlags): UnitFilter {
     ...(flags.pitch !== undefined ? { pitchMidi: parseRange(flags.pitch, "pitch") } : {}),
     ...(flags.loudness !== undefined ? { loudnessDb: parseRange(flags.loudness, "loudness") } : {}),
   };
+}
+
+/**
+ * Adds `--exclude-file` paths to a filter as file ids; paths the corpus does not hold exclude nothing.
+ * @returns `filter` itself when no given path is in the corpus.
+ */
+export function excludeFiles(filter: UnitFilter, paths: readonly string[] | undefined, store: Pick<CorpusStore, "getFileByPath">): UnitFilter {
+  const excludeFileIds = (paths ?? []).flatMap((path) => {
+    const file = store.getFileByPath(resolve(path));
+    return file ? [file.id] : [];
+  });
+  return excludeFileIds.length > 0 ? { ...filter, excludeFileIds } : filter;
 }
 
 /** Repeated-flag collector for commander. */

@@ -4,11 +4,10 @@
  * the corpus analysis code). Opens the corpus read-only, so it runs beside `index --watch`.
  */
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import { createInlineAnalyzer } from "../corpus/analyzer.js";
 import { MassAudio, type FindHit, type FindRequest, type FindResult, type MassAudioOptions } from "../service/mass-audio.js";
-import { addDbOption, collect, existingDataDir, parseFilterFlags, parseNumber, parseWeights, type FilterFlags } from "./corpus-options.js";
+import { addDbOption, collect, excludeFiles, existingDataDir, parseFilterFlags, parseNumber, parseWeights, type FilterFlags } from "./corpus-options.js";
 
 export interface FindRunOptions extends FilterFlags {
   readonly db?: string;
@@ -67,14 +66,10 @@ export async function runFind(
   // One-shot: an audio target is analysed on this thread (no worker pool to start).
   const service = await MassAudio.open({ dataDir, readOnly: true, analyzer: createInlineAnalyzer(), ...io.service });
   try {
-    const excludeFileIds = (options.excludeFile ?? []).flatMap((path) => {
-      const file = service.corpus.store.getFileByPath(resolve(path));
-      return file ? [file.id] : [];
-    });
     const result = await service.find({
       target: parseTarget(target, at),
       k,
-      filter: excludeFileIds.length > 0 ? { ...filter, excludeFileIds } : filter,
+      filter: excludeFiles(filter, options.excludeFile, service.corpus.store),
       ...(weights ? { weights } : {}),
     });
     io.out(options.json ? JSON.stringify(result) : formatFindResult(result));

@@ -6,7 +6,7 @@
  * `index --watch`.
  */
 import { readFile } from "node:fs/promises";
-import { basename, resolve } from "node:path";
+import { basename } from "node:path";
 import { Command, Option } from "commander";
 import { ANALYSIS_PARAMETERS, type AnalysisOptions } from "../core/analysis/analysis-params.js";
 import { ParameterError } from "../core/errors.js";
@@ -15,7 +15,7 @@ import { REGEN_PARAMETERS, type RegenOptions } from "../core/select/regen-params
 import { createInlineAnalyzer } from "../corpus/analyzer.js";
 import { MassAudio, type MassAudioOptions } from "../service/mass-audio.js";
 import { regenerate, rerender, type RegenerateProgress, type RegenerateResult } from "../service/regenerate.js";
-import { addDbOption, collect, existingDataDir, parseFilterFlags, parseWeights, type FilterFlags } from "./corpus-options.js";
+import { addDbOption, collect, excludeFiles, existingDataDir, parseFilterFlags, parseWeights, type FilterFlags } from "./corpus-options.js";
 import { addParamFlags, readParamFlags } from "./param-flags.js";
 import { createProgress } from "./progress.js";
 
@@ -77,17 +77,13 @@ export async function runRegen(
     }
   };
   try {
-    const excludeFileIds = (options.excludeFile ?? []).flatMap((path) => {
-      const file = service.corpus.store.getFileByPath(resolve(path));
-      return file ? [file.id] : [];
-    });
     const result = await regenerate(
       service,
       {
         target: { path: target },
         outPath: options.out ?? defaultOutName(target),
         options: options.regen ?? {},
-        filter: excludeFileIds.length > 0 ? { ...filter, excludeFileIds } : filter,
+        filter: excludeFiles(filter, options.excludeFile, service.corpus.store),
         ...(weights ? { weights } : {}),
         ...(options.analysis ? { analysis: options.analysis } : {}),
       },
