@@ -6,7 +6,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { analyzeFile } from "../src/io/analyze-file.js";
 import { openAudioFile } from "../src/io/audio-reader.js";
@@ -15,12 +15,10 @@ import { detectOnsets } from "../src/core/analysis/onset-detect.js";
 import { mixdownToMono } from "../src/core/dsp/mixdown.js";
 import { pffftEngineFactory } from "../src/io/pffft-engine.js";
 import { benchDescriptorsVsMeyda } from "./descriptors-bench.js";
-import { medianSeconds, seededRandom, writeLongWav, type BenchFigure } from "./bench-util.js";
+import { CC0_CORPUS_DIR, medianSeconds, seededRandom, writeLongWav, type BenchFigure } from "./bench-util.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
-/** The repo root, from dist/bench or bench/. */
-const repoRoot = resolve(here, here.includes(`${join("dist", "bench")}`) ? "../.." : "..");
-export const CORPUS_DIR = resolve(repoRoot, "../shared/corpus/sonic-pi");
+const CORPUS_DIR = CC0_CORPUS_DIR;
 const ONE_SHOT_PREFIXES = ["bd_", "sn_", "drum_", "elec_", "perc_", "tabla_", "glitch_", "bass_"];
 const SOURCE_RATE_HZ = 44100;
 
@@ -164,7 +162,6 @@ export async function runAnalysisBench(options: { quick?: boolean } = {}): Promi
       mixdownToMono(channels, frames, mono);
       detectOnsets(mono, SOURCE_RATE_HZ, {}, fftEngine);
     });
-    void stereo;
     const audioSec = frames / SOURCE_RATE_HZ;
     figures.push({ name: "onsets only (decode+resample+FFT+novelty+peaks)", value: audioSec / oursOnsetSec, unit: "x realtime" });
     json["oursOnsetRealtimeFactor"] = audioSec / oursOnsetSec;

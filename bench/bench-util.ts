@@ -1,7 +1,12 @@
 /** Shared helpers for benchmarks: timing with medians, seeded RNG, material generation, output. */
 import { open } from "node:fs/promises";
+import { join } from "node:path";
+import { packageRoot } from "../src/cli/paths.js";
 import { performance } from "node:perf_hooks";
 import { createSeededRandom as seededRandom } from "../src/core/select/seeded-random.js";
+
+/** The CC0 corpus beside the repository (`<repo>/../shared/corpus/sonic-pi`, as in CI), or `$MASS_AUDIO_CC0_DIR`. */
+export const CC0_CORPUS_DIR = process.env["MASS_AUDIO_CC0_DIR"] ?? join(packageRoot(), "..", "shared", "corpus", "sonic-pi");
 
 /** Median of a list of numbers. */
 export function median(values: readonly number[]): number {

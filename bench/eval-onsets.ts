@@ -6,18 +6,21 @@
  *
  * Run: `node dist/bench/eval-onsets.js [sequences] [seed]` (prints JSON).
  */
-import decode from "audio-decode";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { performance } from "node:perf_hooks";
 import { ANALYSIS_RATE_HZ, HOP_SIZE_SAMPLES } from "../src/core/analysis/analysis-config.js";
 import { analyseOnsets, detectOnsets, onsetFMeasure } from "../src/core/analysis/onset-detect.js";
 import type { OnsetPeakOptions } from "../src/core/analysis/onset-peaks.js";
 import { Segmenter, type Segment } from "../src/core/analysis/segmenter.js";
+import { mixdownToMono } from "../src/core/dsp/mixdown.js";
 import { resampleAll } from "../src/core/dsp/resample.js";
+import { readWholeFile } from "../src/io/audio-reader.js";
+import { encodeWav } from "../src/io/wav-writer.js";
+import { CC0_CORPUS_DIR } from "./bench-util.js";
 import { framesToSeconds } from "../src/core/dsp/time.js";
 import { createSeededRandom as seededRandom } from "../src/core/select/seeded-random.js";
 
@@ -81,34 +84,17 @@ function unitStartsSec(signal: Float32Array, sampleRateHz: number): number[] {
 /** mulberry32 seeded PRNG in [0, 1): one implementation, `src/core/select/seeded-random.ts`. */
 export { seededRandom };
 
-function corpusDir(): string {
-  const here = fileURLToPath(new URL(".", import.meta.url));
-  // bench/ in the sources, dist/bench/ when compiled: walk up to the folder holding package.json.
-  let repo = here;
-  for (let i = 0; i < 4; i++) {
-    try {
-      readFileSync(path.join(repo, "package.json"));
-      break;
-    } catch {
-      repo = path.resolve(repo, "..");
-    }
-  }
-  return path.resolve(repo, "..", "shared", "corpus", "sonic-pi");
-}
-
 /** The evaluation's one-shots, mono at 44.1 kHz, in file-name order. */
-export async function loadSounds(dir: string = corpusDir()): Promise<{ names: string[]; sounds: Float32Array[] }> {
+export async function loadSounds(dir: string = CC0_CORPUS_DIR): Promise<{ names: string[]; sounds: Float32Array[] }> {
   const names = readdirSync(dir)
     .filter((name) => name.endsWith(".flac") && CATEGORY_PREFIXES.some((prefix) => name.startsWith(prefix)))
     .sort();
   const sounds: Float32Array[] = [];
   for (const name of names) {
-    const audio = await decode(readFileSync(path.join(dir, name)));
-    const channels = audio.channelData;
-    const length = channels[0]!.length;
-    const mono = new Float32Array(length);
-    for (const channel of channels) for (let i = 0; i < length; i++) mono[i]! += channel[i]! / channels.length;
-    sounds.push(audio.sampleRate === SEQUENCE_RATE_HZ ? mono : resampleAll(mono, audio.sampleRate, SEQUENCE_RATE_HZ));
+    const { info, channels } = await readWholeFile(path.join(dir, name));
+    const mono = new Float32Array(channels[0]!.length);
+    mixdownToMono(channels, mono.length, mono);
+    sounds.push(info.sampleRateHz === SEQUENCE_RATE_HZ ? mono : resampleAll(mono, info.sampleRateHz, SEQUENCE_RATE_HZ));
   }
   return { names, sounds };
 }
@@ -159,28 +145,6 @@ export function buildSequence(
 }
 
 /** Minimal 16-bit PCM mono WAV writer (the samples are already quantised to 16 bits). */
-function writeWav16(filePath: string, signal: Float32Array, sampleRateHz: number): void {
-  const dataBytes = signal.length * 2;
-  const buffer = Buffer.alloc(44 + dataBytes);
-  buffer.write("RIFF", 0, "ascii");
-  buffer.writeUInt32LE(36 + dataBytes, 4);
-  buffer.write("WAVE", 8, "ascii");
-  buffer.write("fmt ", 12, "ascii");
-  buffer.writeUInt32LE(16, 16);
-  buffer.writeUInt16LE(1, 20);
-  buffer.writeUInt16LE(1, 22);
-  buffer.writeUInt32LE(sampleRateHz, 24);
-  buffer.writeUInt32LE(sampleRateHz * 2, 28);
-  buffer.writeUInt16LE(2, 32);
-  buffer.writeUInt16LE(16, 34);
-  buffer.write("data", 36, "ascii");
-  buffer.writeUInt32LE(dataBytes, 40);
-  for (let n = 0; n < signal.length; n++) {
-    buffer.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(signal[n]! * 32767))), 44 + 2 * n);
-  }
-  writeFileSync(filePath, buffer);
-}
-
 function aubioAvailable(): boolean {
   const probe = spawnSync("aubioonset", ["--help"], { encoding: "utf8" });
   return probe.error === undefined;
@@ -189,7 +153,7 @@ function aubioAvailable(): boolean {
 /** Shortest of 3 runs of `aubioonset` on 0.1 s of silence: the process start-up time. */
 function aubioStartupSec(folder: string): number {
   const file = path.join(folder, "startup.wav");
-  writeWav16(file, new Float32Array(Math.round(0.1 * SEQUENCE_RATE_HZ)), SEQUENCE_RATE_HZ);
+  writeFileSync(file, encodeWav([new Float32Array(Math.round(0.1 * SEQUENCE_RATE_HZ))], SEQUENCE_RATE_HZ, "int16"));
   let best = Number.POSITIVE_INFINITY;
   for (let i = 0; i < 3; i++) {
     const started = performance.now();
@@ -267,7 +231,7 @@ export async function evalOnsets(options: {
       }
       if (useAubio) {
         const file = path.join(folder, `sequence-${s}.wav`);
-        writeWav16(file, signal, SEQUENCE_RATE_HZ);
+        writeFileSync(file, encodeWav([signal], SEQUENCE_RATE_HZ, "int16"));
         const aubioStarted = performance.now();
         const run = spawnSync("aubioonset", ["-i", file], { encoding: "utf8" });
         aubioSec += (performance.now() - aubioStarted) / 1000;

@@ -14,7 +14,6 @@
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { createMelFilterBank } from "../src/core/analysis/descriptors/mel-filter-bank.js";
@@ -26,9 +25,9 @@ import { selectSequence } from "../src/core/select/sequence-select.js";
 import { compileFilter } from "../src/corpus/unit-filter.js";
 import { MassAudio } from "../src/service/mass-audio.js";
 import { regenerateAudio, type RegeneratedAudio, type RegenerateDeps } from "../src/service/regenerate.js";
-import type { BenchFigure } from "./bench-util.js";
+import { CC0_CORPUS_DIR, type BenchFigure } from "./bench-util.js";
 
-export const CC0_DIR = join(fileURLToPath(new URL(".", import.meta.url)), "..", "..", "..", "shared", "corpus", "sonic-pi");
+export const CC0_DIR = CC0_CORPUS_DIR;
 const FRAME = 2048;
 const HOP = 512;
 const MEL_BANDS = 40;

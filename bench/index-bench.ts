@@ -11,10 +11,9 @@ import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { packageRoot } from "../src/cli/paths.js";
 import { createInlineAnalyzer } from "../src/corpus/analyzer.js";
 import { MassAudio, type IndexSummary } from "../src/service/mass-audio.js";
-import { median, seededRandom, writeLongWav, type BenchFigure } from "./bench-util.js";
+import { CC0_CORPUS_DIR, median, seededRandom, writeLongWav, type BenchFigure } from "./bench-util.js";
 
 export interface IndexBenchOptions {
   readonly quick?: boolean;
@@ -26,8 +25,7 @@ export interface IndexBenchOptions {
 
 const RATE_HZ = 44100;
 const FILE_SEC = 10;
-/** The CC0 corpus beside the repository (`<repo>/../shared/corpus/sonic-pi`), or `$MASS_AUDIO_CC0_DIR`. */
-const CC0_CORPUS = process.env["MASS_AUDIO_CC0_DIR"] ?? join(packageRoot(), "..", "shared", "corpus", "sonic-pi");
+const CC0_CORPUS = CC0_CORPUS_DIR;
 
 /** Writes `count` 10 s mono WAVs of seeded hits (decaying noise bursts and sine plucks). */
 async function generateCorpus(dir: string, count: number, seed: number): Promise<void> {
