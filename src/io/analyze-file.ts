@@ -79,8 +79,7 @@ class MonoFrontEnd {
       this.mono = new Float32Array(frameCount);
       this.resampled = new Float32Array(this.resampler.maxOutputFor(frameCount));
     }
-    if (channels.length === 1) this.mono.set(channels[0]!.subarray(0, frameCount));
-    else mixdownToMono(channels, frameCount, this.mono);
+    mixdownToMono(channels, frameCount, this.mono);
     const produced = this.resampler.process(this.mono, frameCount, this.resampled);
     if (produced > 0) this.analyzer.push(this.resampled, produced);
   }

@@ -3,7 +3,7 @@
  * standard deviation of every per-frame feature, start/end values of level and brightness, peak level,
  * a confidence-weighted pitch, attack time and duration.
  */
-import { FRAME, FRAME_FEATURE_COUNT, FRAME_FEATURES } from "./frame-features.js";
+import { FRAME, FRAME_FEATURES } from "./frame-features.js";
 import { DESCRIPTOR_COUNT, EDGE_FEATURES, SUMMARISED_FEATURES, descriptorIndex } from "./schema.js";
 import type { FrameRing } from "./frame-ring.js";
 
@@ -136,4 +136,3 @@ export function summariseFrames(
   accumulator.write(out, hopSec, durationSec);
 }
 
-export { FRAME_FEATURE_COUNT };
