@@ -6,6 +6,7 @@ import { FLACDecoder } from "@wasm-audio-decoders/flac";
 import { FlacStreamDecoder, peekFlacStreamInfo } from "../../src/io/flac-decoder.js";
 import { buildFlac, type StereoMode } from "./helpers/flac-builder.js";
 import { seededRandom } from "./helpers/pcm-builders.js";
+import { concatParts } from "./helpers/audio-compare.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const fixtures = join(here, "../fixtures/formats");
@@ -34,16 +35,7 @@ function decodeAll(bytes: Uint8Array, chunkBytes = 256 * 1024, decoder = new Fla
   }
   take(decoder.flush());
   while (decoder.hasPendingOutput) take(decoder.flush());
-  const total = parts.reduce((n, p) => n + p[0]!.length, 0);
-  const channels = (parts[0] ?? []).map((_, c) => {
-    const out = new Float32Array(total);
-    let o = 0;
-    for (const p of parts) {
-      out.set(p[c]!, o);
-      o += p[c]!.length;
-    }
-    return out;
-  });
+  const channels = concatParts(parts);
   return { channels, errorCount, calls };
 }
 

@@ -7,6 +7,7 @@ import { createStreamCodec, type StreamCodec, type StreamCodecFormat } from "../
 import { PooledMpegDecoder } from "../../src/io/mpeg-decoder-pool.js";
 import { buildFlac } from "./helpers/flac-builder.js";
 import { seededRandom } from "./helpers/pcm-builders.js";
+import { concatParts } from "./helpers/audio-compare.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const fixtures = join(here, "../fixtures/formats");
@@ -32,16 +33,7 @@ async function decodeWith(codec: StreamCodec, bytes: Uint8Array): Promise<{ chan
   } finally {
     codec.free();
   }
-  const total = parts.reduce((n, p) => n + p[0]!.length, 0);
-  const channels = (parts[0] ?? []).map((_, c) => {
-    const out = new Float32Array(total);
-    let o = 0;
-    for (const p of parts) {
-      out.set(p[c]!, o);
-      o += p[c]!.length;
-    }
-    return out;
-  });
+  const channels = concatParts(parts);
   return { channels, sampleRate, errorCount };
 }
 

@@ -25,6 +25,20 @@ export async function collectBlocks(
   return { channels, blockSizes, startFrames };
 }
 
+/** Joins planar parts (each `[channel][frame]`) end to end into one planar signal. */
+export function concatParts(parts: readonly (readonly Float32Array[])[]): Float32Array[] {
+  const total = parts.reduce((n, p) => n + p[0]!.length, 0);
+  return (parts[0] ?? []).map((_, c) => {
+    const out = new Float32Array(total);
+    let o = 0;
+    for (const p of parts) {
+      out.set(p[c]!, o);
+      o += p[c]!.length;
+    }
+    return out;
+  });
+}
+
 /** Largest |a[i] - b[i]| over the common length (Infinity if lengths differ and `sameLength`). */
 export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length) return Infinity;
