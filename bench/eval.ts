@@ -3,10 +3,13 @@
  * reference measured in the same run.
  *   onsets   onset F-measure (±30 ms) on seeded sequences of CC0 one-shots, ours vs aubioonset's defaults
  *   regen    log-mel distance target vs output, joins and repeats: engine vs nearest-only vs random units
+ *   retrieval  leave-one-file-out P@1/5/10 and mAP of same-label files: descriptors vs embedding vs combined
+ *            [--corpus DIR] [--label prefix|folder] [--files LIST] [--queries-per-file N]
  */
 import { printFigures, type BenchFigure } from "./bench-util.js";
 import { evalOnsets } from "./eval-onsets.js";
 import { runRegenEval } from "./eval-regen.js";
+import { evalRetrieval, readFileList, retrievalFigures, type LabelMode } from "./eval-retrieval.js";
 
 function flag(args: readonly string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);
@@ -32,8 +35,28 @@ async function onsets(args: readonly string[]): Promise<{ figures: BenchFigure[]
   return { figures, json };
 }
 
+function option(args: readonly string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+async function retrieval(args: readonly string[]): Promise<{ figures: BenchFigure[]; json: Record<string, unknown> }> {
+  const label = option(args, "label") ?? "prefix";
+  if (label !== "prefix" && label !== "folder") throw new Error(`--label ${label}: expected prefix or folder`);
+  const filesList = option(args, "files");
+  const corpusDir = option(args, "corpus");
+  const result = await evalRetrieval({
+    label: label as LabelMode,
+    queriesPerFile: flag(args, "queries-per-file", 8),
+    ...(corpusDir ? { corpusDir } : {}),
+    ...(filesList ? { files: await readFileList(filesList) } : {}),
+  });
+  return { figures: retrievalFigures(result), json: { ...result } };
+}
+
 const EVALS: Record<string, (args: readonly string[]) => Promise<{ figures: BenchFigure[]; json: Record<string, unknown> }>> = {
   onsets,
+  retrieval,
   regen: (args) => runRegenEval({ quick: args.includes("--quick"), seed: flag(args, "seed", 1) }),
 };
 
