@@ -110,6 +110,7 @@ export async function evalRetrieval(options: RetrievalOptions = {}): Promise<Ret
     await service.addRoot(corpusDir);
     await service.index();
     const corpus = service.corpus;
+    await corpus.refitNow(); // statistics of the whole folder, whenever the automatic refits ran
     const space = corpus.space;
     const catalog = corpus.catalog;
 

@@ -4,11 +4,12 @@
  *   onsets   onset F-measure (±30 ms) on seeded sequences of CC0 one-shots, ours vs aubioonset's defaults
  *   regen    log-mel distance target vs output, joins and repeats: engine vs nearest-only vs random units
  *   retrieval  leave-one-file-out P@1/5/10 and mAP of same-label files: descriptors vs embedding vs combined
- *            [--corpus DIR] [--label prefix|folder] [--files LIST] [--queries-per-file N]
+ *            [--corpus DIR] [--label prefix|folder] [--files LIST] [--queries-per-file N] [--model NAME|DIR|none]
  */
 import { printFigures, type BenchFigure } from "./bench-util.js";
 import { evalOnsets } from "./eval-onsets.js";
 import { runRegenEval } from "./eval-regen.js";
+import { DEFAULT_MODEL_NAME } from "../src/io/onnx-embedder.js";
 import { evalRetrieval, readFileList, retrievalFigures, type LabelMode } from "./eval-retrieval.js";
 
 function flag(args: readonly string[], name: string, fallback: number): number {
@@ -45,7 +46,9 @@ async function retrieval(args: readonly string[]): Promise<{ figures: BenchFigur
   if (label !== "prefix" && label !== "folder") throw new Error(`--label ${label}: expected prefix or folder`);
   const filesList = option(args, "files");
   const corpusDir = option(args, "corpus");
+  const model = option(args, "model") ?? DEFAULT_MODEL_NAME;
   const result = await evalRetrieval({
+    service: { embeddingModel: model === "none" ? null : model },
     label: label as LabelMode,
     queriesPerFile: flag(args, "queries-per-file", 8),
     ...(corpusDir ? { corpusDir } : {}),

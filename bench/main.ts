@@ -19,6 +19,10 @@ const BENCHES: Record<string, { doc: string; load: () => Promise<BenchRun> }> = 
     doc: "indexing throughput (CC0 corpus, generated hour), query latency while indexing, watch latency",
     load: async () => (await import("./index-bench.js")).runIndexBench,
   },
+  embed: {
+    doc: "ONNX embeddings on one core: front end + inference, batch sizes, share of indexing time (CC0 corpus)",
+    load: async () => (await import("./embed-bench.js")).runEmbedBench,
+  },
   regen: {
     doc: "16-s target vs the CC0 corpus end to end, per-stage split, render speed",
     load: async () => (await import("./regen-bench.js")).runRegenBench,

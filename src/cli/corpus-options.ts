@@ -9,6 +9,8 @@ import { ParameterError } from "../core/errors.js";
 import { DB_FILE_NAME, resolveDataDir } from "../corpus/data-dir.js";
 import { WEIGHT_GROUPS, type GroupWeights, type WeightGroup } from "../corpus/feature-space.js";
 import type { CorpusStore } from "../corpus/store.js";
+import { DEFAULT_MODEL_NAME } from "../io/model-manifest.js";
+import type { MassAudioOptions } from "../service/mass-audio.js";
 import type { Range, UnitFilter } from "../corpus/unit-filter.js";
 
 /** Adds `--db DIR`. */
@@ -16,6 +18,24 @@ export function addDbOption(command: Command): Command {
   return command.addOption(
     new Option("--db <dir>", "corpus data folder (default: $MASS_AUDIO_HOME, else the per-user app-data folder)"),
   );
+}
+
+/** Adds `--model NAME|DIR|none`. */
+export function addModelOption(command: Command): Command {
+  return command.addOption(
+    new Option(
+      "--model <name>",
+      `embedding model of the corpus vectors: a folder, a name under models/, or "none" for descriptors only ` +
+        `(default: the corpus's own; ${DEFAULT_MODEL_NAME} for a new corpus). A change re-analyses every file.`,
+    ),
+  );
+}
+
+/** The service options of a `--model` value (undefined: the corpus's own, the default model for a new corpus). */
+export function embeddingOptions(model: string | undefined): Pick<MassAudioOptions, "embeddingModel" | "defaultEmbeddingModel"> {
+  if (model === undefined) return { defaultEmbeddingModel: DEFAULT_MODEL_NAME };
+  if (model === "none") return { embeddingModel: null };
+  return { embeddingModel: model };
 }
 
 /** The data folder of `--db` (or the default) that must already hold a corpus. @throws ParameterError when it does not. */

@@ -9,7 +9,7 @@ import { Command, Option } from "commander";
 import { ANALYSIS_PARAMETERS, type AnalysisOptions } from "../core/analysis/analysis-params.js";
 import type { FileEvent, IndexProgress, RootEvent } from "../corpus/indexer.js";
 import { MassAudio, type IndexSummary, type MassAudioOptions } from "../service/mass-audio.js";
-import { addDbOption, formatDuration, parseNumber } from "./corpus-options.js";
+import { addDbOption, addModelOption, embeddingOptions, formatDuration, parseNumber } from "./corpus-options.js";
 import { addParamFlags, readParamFlags } from "./param-flags.js";
 import { createProgress } from "./progress.js";
 
@@ -18,6 +18,8 @@ export interface IndexRunOptions {
   readonly watch?: boolean;
   readonly workers?: number;
   readonly json?: boolean;
+  /** `--model`: embedding model name/folder, "none", or undefined for the corpus's own (default model when new). */
+  readonly model?: string;
   /** Analysis options given on the command line (only these override a root's stored options). */
   readonly analysis?: Partial<AnalysisOptions>;
 }
@@ -70,7 +72,7 @@ export function formatIndexSummary(summary: IndexSummary): string {
  * @throws ParameterError / StoreError with a message for the user.
  */
 export async function runIndex(roots: readonly string[], options: IndexRunOptions, io: IndexRunIo): Promise<IndexSummary> {
-  const service = await MassAudio.open({ dataDir: options.db, workers: options.workers, ...io.service });
+  const service = await MassAudio.open({ dataDir: options.db, workers: options.workers, ...embeddingOptions(options.model), ...io.service });
   try {
     for (const root of roots) {
       const existing = service.corpus.store.getRoot(resolve(root));
@@ -149,6 +151,7 @@ export function registerIndexCommand(program: Command): void {
     .addOption(new Option("--workers <n>", "analysis worker threads (default: one per core)"))
     .option("--json", "print the summary (and watch events) as JSON lines");
   addDbOption(command);
+  addModelOption(command);
   addParamFlags(command, ANALYSIS_PARAMETERS);
   command.action(async (roots: string[], flags: Record<string, unknown>, cmd: Command) => {
     // Only analysis flags given on the command line override a root's stored options.
@@ -170,6 +173,7 @@ export function registerIndexCommand(program: Command): void {
           watch: flags["watch"] === true,
           workers: flags["workers"] === undefined ? undefined : parseNumber(String(flags["workers"]), "workers", { integer: true, min: 1, max: 256 }),
           json: flags["json"] === true,
+          ...(typeof flags["model"] === "string" ? { model: flags["model"] } : {}),
           analysis: given as Partial<AnalysisOptions>,
         },
         {

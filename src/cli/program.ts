@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { registerAnalyzeCommand } from "./analyze-command.js";
 import { registerDemoCommand } from "./demo-command.js";
+import { registerEmbedCommand } from "./embed-command.js";
 import { registerFindCommand } from "./find-command.js";
 import { registerIndexCommand } from "./index-command.js";
 import { registerRegenCommand } from "./regen-command.js";
@@ -22,5 +23,6 @@ export function buildProgram(): Command {
   registerStatusCommand(program);
   registerRegenCommand(program);
   registerDemoCommand(program);
+  registerEmbedCommand(program);
   return program;
 }

@@ -2,13 +2,37 @@
  * Worker-thread entry (piscina): analyses one file with the corpus analysis code path. Errors are
  * returned as data, because thrown errors lose their type and fields when they cross the thread boundary.
  */
+import { move, transferableSymbol, valueSymbol } from "piscina";
 import { MassAudioError } from "../core/errors.js";
-import { analyzeFile } from "../io/analyze-file.js";
-import type { AnalysisJob, AnalysisOutcome } from "./analyzer.js";
+import { analyzeFile, analyzeSamples } from "../io/analyze-file.js";
+import { readWholeFile } from "../io/audio-reader.js";
+import type { AnalysisJob, AnalysisOutcome, TargetAnalysisJob, TargetAnalysisOutcome } from "./analyzer.js";
 
 export default async function analyse(job: AnalysisJob): Promise<AnalysisOutcome> {
   try {
-    return { ok: true, analysis: await analyzeFile(job.path, job.options) };
+    // onnxruntime loads only in threads that embed
+    const embedder = job.embeddingModelDir ? await (await import("./embedder-cache.js")).embedderFor(job.embeddingModelDir) : undefined;
+    return { ok: true, analysis: await analyzeFile(job.path, job.options, embedder ? { embedder } : {}) };
+  } catch (error) {
+    return { ok: false, error: describeError(error) };
+  }
+}
+
+/**
+ * Analyses a regeneration target with `analyzeSamples` (as the main thread would); a file target is
+ * decoded whole and its samples move back to the caller (transferred, not copied).
+ */
+export async function analyseTarget(job: TargetAnalysisJob): Promise<TargetAnalysisOutcome | ReturnType<typeof move>> {
+  try {
+    if ("path" in job) {
+      const { info, channels } = await readWholeFile(job.path);
+      const { units } = analyzeSamples(channels, info.sampleRateHz, job.options, job.path);
+      const outcome: TargetAnalysisOutcome = { ok: true, units, sampleRateHz: info.sampleRateHz, bitDepth: info.bitDepth, channels };
+      // piscina's movable wrapper: the value goes back with its sample buffers transferred, not copied.
+      return move({ [transferableSymbol]: channels.map((c) => c.buffer), [valueSymbol]: outcome } as unknown as Parameters<typeof move>[0]);
+    }
+    const { units } = analyzeSamples(job.channels, job.sampleRateHz, job.options, job.name);
+    return { ok: true, units, sampleRateHz: job.sampleRateHz, bitDepth: undefined };
   } catch (error) {
     return { ok: false, error: describeError(error) };
   }

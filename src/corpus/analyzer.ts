@@ -5,24 +5,48 @@
  */
 import { availableParallelism } from "node:os";
 import { Piscina } from "piscina";
+import type { Unit } from "../core/analysis/unit.js";
 import type { AnalysisOptions, FileAnalysis } from "../io/analyze-file.js";
-import { analyzeFile } from "../io/analyze-file.js";
-import { describeError } from "./analysis-worker.js";
+import analyse from "./analysis-worker.js";
 import { siblingModuleUrl, sourceModeExecArgv } from "./source-mode.js";
 
 export interface AnalysisJob {
   readonly path: string;
   readonly options: Partial<AnalysisOptions>;
+  /** Folder of the embedding model to run on the units (loaded once per thread). */
+  readonly embeddingModelDir?: string;
 }
 
 export type AnalysisOutcome =
   | { readonly ok: true; readonly analysis: FileAnalysis }
   | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
 
+/** A regeneration target to analyse: a file (decoded whole; its samples come back) or samples in memory. */
+export type TargetAnalysisJob =
+  | { readonly path: string; readonly options: Partial<AnalysisOptions> }
+  | { readonly channels: readonly Float32Array[]; readonly sampleRateHz: number; readonly name: string; readonly options: Partial<AnalysisOptions> };
+
+export type TargetAnalysisOutcome =
+  | {
+      readonly ok: true;
+      readonly units: Unit[];
+      readonly sampleRateHz: number;
+      readonly bitDepth: number | undefined;
+      /** The decoded samples of a file target (absent for samples in memory). */
+      readonly channels?: Float32Array[];
+    }
+  | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
+
 export interface Analyzer {
   /** How many jobs run at once. */
   readonly concurrency: number;
   analyze(job: AnalysisJob): Promise<AnalysisOutcome>;
+  /**
+   * Analyses a regeneration target (`analyzeSamples`, the corpus code path) off the calling thread.
+   * The buffers of a samples job may be transferred (detached): pass arrays the caller does not need.
+   * Optional: without it, regeneration analyses on its own thread.
+   */
+  analyzeTarget?(job: TargetAnalysisJob): Promise<TargetAnalysisOutcome>;
   close(): Promise<void>;
 }
 
@@ -30,13 +54,7 @@ export interface Analyzer {
 export function createInlineAnalyzer(): Analyzer {
   return {
     concurrency: 1,
-    async analyze(job) {
-      try {
-        return { ok: true, analysis: await analyzeFile(job.path, job.options) };
-      } catch (error) {
-        return { ok: false, error: describeError(error) };
-      }
-    },
+    analyze: (job) => analyse(job),
     async close() {},
   };
 }
@@ -60,6 +78,9 @@ export function createWorkerAnalyzer(options: WorkerAnalyzerOptions = {}): Analy
   return {
     concurrency: threads,
     analyze: (job) => pool.run(job) as Promise<AnalysisOutcome>,
+    // Samples move to the worker (transferred, not copied by structured cloning on this thread).
+    analyzeTarget: (job) =>
+      pool.run(job, { name: "analyseTarget", transferList: "channels" in job ? job.channels.map((c) => c.buffer as ArrayBuffer) : [] }) as Promise<TargetAnalysisOutcome>,
     close: () => pool.destroy(),
   };
 }

@@ -18,18 +18,20 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { DESCRIPTOR_COUNT } from "../core/analysis/schema.js";
+import { ParameterError } from "../core/errors.js";
 import { NotFoundError } from "./corpus-error.js";
 import { DB_FILE_NAME, INDEX_DIR_NAME } from "./data-dir.js";
 import {
   FIT_SAMPLE_UNITS,
   fitFeatureSpace,
   isCurrentSpace,
+  type EmbeddingSpec,
   nearestCluster,
   spaceDimension,
   toIndexPoint,
   type FeatureSpace,
 } from "./feature-space.js";
-import { SCHEMA_VERSION_PREFIX } from "./scanner.js";
+import { schemaVersionPrefix } from "./scanner.js";
 import { searchUnits, type SearchOutcome, type SearchRequest } from "./search.js";
 import {
   CHANGE_ADD,
@@ -104,6 +106,14 @@ export interface CorpusOptions {
   readonly snapshot?: SnapshotPolicy;
   readonly sliceMs?: number;
   readonly onProgress?: (progress: CorpusProgress) => void;
+  /**
+   * The embedding part of the vectors: a model and its size, null for descriptors only, undefined to keep
+   * what the store was built with. A change drops the units of the other model (their files are analysed
+   * again) and fits a new feature space: never a mix. Read-only opens always keep the stored choice.
+   */
+  readonly embedding?: EmbeddingSpec | null;
+  /** The embedding of a new corpus (no feature space saved yet) when `embedding` is undefined. */
+  readonly defaultEmbedding?: EmbeddingSpec;
   /** Background maintenance failures (snapshot write, refit); the corpus keeps serving from memory. */
   readonly onError?: (error: Error) => void;
   readonly nowMs?: () => number;
@@ -183,6 +193,9 @@ export class Corpus {
   private firstUnsnapshottedAtMs: number | null = null;
   private loadedFrom: IndexHealth["loadedFrom"] = "empty";
   private closed = false;
+  private embeddingSpec: EmbeddingSpec | null = null;
+  private readonly requestedEmbedding: EmbeddingSpec | null | undefined;
+  private readonly defaultEmbedding: EmbeddingSpec | null;
 
   private constructor(options: CorpusOptions, store: CorpusStore, lock: WriterLock | null) {
     this.dataDir = options.dataDir;
@@ -197,6 +210,13 @@ export class Corpus {
     this.onProgress = options.onProgress ?? (() => undefined);
     this.onError = options.onError ?? (() => undefined);
     this.nowMs = options.nowMs ?? Date.now;
+    this.requestedEmbedding = options.embedding;
+    this.defaultEmbedding = options.defaultEmbedding ?? null;
+  }
+
+  /** The embedding model and size the corpus vectors carry (null: descriptors only). */
+  get embedding(): EmbeddingSpec | null {
+    return this.embeddingSpec;
   }
 
   /**
@@ -230,14 +250,23 @@ export class Corpus {
   }
 
   private async load(): Promise<void> {
+    let space = this.store.currentFeatureSpace();
+    const stored: EmbeddingSpec | null =
+      space && space.embeddingDim > 0 && space.embeddingModel !== null ? { model: space.embeddingModel, dim: space.embeddingDim } : null;
+    this.embeddingSpec = this.readOnly
+      ? stored
+      : this.requestedEmbedding !== undefined
+        ? this.requestedEmbedding
+        : space
+          ? stored
+          : this.defaultEmbedding;
     if (!this.readOnly) {
       await removeStaleTempFiles(this.indexDir);
-      // Never a mix of schemas: units of an older descriptor schema go (their files are analysed again).
-      this.store.invalidateOtherSchemas(SCHEMA_VERSION_PREFIX);
+      // Never a mix: units of another descriptor schema or embedding model go (their files are analysed again).
+      this.store.invalidateOtherSchemas(schemaVersionPrefix(this.embeddingSpec?.model ?? null));
     }
     this.loadCatalog();
-    let space = this.store.currentFeatureSpace();
-    if (!space || !isCurrentSpace(space)) {
+    if (!space || !isCurrentSpace(space, this.embeddingSpec)) {
       space = this.fitSpace();
       this.loadedFrom = "rebuild";
     }
@@ -284,7 +313,12 @@ export class Corpus {
     const total = this.store.unitCount();
     this.onProgress({ phase: "fit", done: 0, total });
     const sample = this.store.sampleVectors(FIT_SAMPLE_UNITS);
-    const fitted = fitFeatureSpace(sample.vectors, sample.count, { corpusUnits: total });
+    const fitted = fitFeatureSpace(sample.vectors, sample.count, {
+      corpusUnits: total,
+      embeddingDim: this.embeddingSpec?.dim ?? 0,
+      embeddingModel: this.embeddingSpec?.model ?? null,
+      embeddings: sample.embeddings,
+    });
     this.onProgress({ phase: "fit", done: total, total });
     return this.readOnly ? fitted : this.store.saveFeatureSpace(fitted);
   }
@@ -477,6 +511,16 @@ export class Corpus {
     if (space.fittedOnUnits >= this.refitPolicy.freezeAtUnits) return false;
     const units = this.catalog.unitCount;
     return units > 0 && units >= Math.max(1, space.fittedOnUnits * this.refitPolicy.growthFactor);
+  }
+
+  /**
+   * Fits the feature space on the corpus as it is now and rebuilds the index in it (writers only):
+   * makes distances independent of when the automatic refits happened to run (evaluations).
+   */
+  async refitNow(): Promise<void> {
+    if (this.readOnly) throw new ParameterError("refit: the corpus is open read-only");
+    await this.maintaining;
+    await this.rebuild(this.fitSpace());
   }
 
   /**

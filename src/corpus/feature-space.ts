@@ -61,6 +61,14 @@ export interface FeatureSpace {
   readonly scale: Float32Array;
   /** Length of the embedding part (0: descriptors only). */
   readonly embeddingDim: number;
+  /** The embedding model (`name@version`) whose vectors fill the embedding part; null without one. */
+  readonly embeddingModel: string | null;
+  /**
+   * Factor applied to the L2-normalised embedding so that its columns vary as much as z-scored
+   * descriptor columns (mean column variance 1): sqrt(dim / (1 - |mean embedding|^2)), fitted on the
+   * sample (sqrt(dim) without one). Without it a unit-length embedding would weigh ~1/dim of a group.
+   */
+  readonly embeddingScale: number;
   /** `clusterCount * dimension` values in index space (weighted). */
   readonly centroids: Float32Array;
   readonly clusterCount: number;
@@ -151,7 +159,7 @@ export function toIndexPoint(space: FeatureSpace, raw: ArrayLike<number>, embedd
   if (space.embeddingDim > 0) {
     let norm = 0;
     if (embedding) for (let i = 0; i < space.embeddingDim; i++) norm += (embedding[i] ?? 0) ** 2;
-    const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    const inv = norm > 0 ? space.embeddingScale / Math.sqrt(norm) : 0;
     for (let i = 0; i < space.embeddingDim; i++) point[n + i] = (embedding ? (embedding[i] ?? 0) * inv : 0) * scales[n + i]!;
   }
   return point;
@@ -181,6 +189,9 @@ export interface FitOptions {
   /** Total corpus units when the sample was drawn (recorded as `fittedOnUnits`). */
   readonly corpusUnits: number;
   readonly embeddingDim?: number;
+  readonly embeddingModel?: string | null;
+  /** Sampled unit embeddings (any length-`embeddingDim` vectors) for fitting `embeddingScale`. */
+  readonly embeddings?: readonly Float32Array[];
   readonly seed?: number;
 }
 
@@ -221,6 +232,8 @@ export function fitFeatureSpace(vectors: Float32Array, count: number, options: F
     center,
     scale,
     embeddingDim: options.embeddingDim ?? 0,
+    embeddingModel: options.embeddingModel ?? null,
+    embeddingScale: fitEmbeddingScale(options.embeddingDim ?? 0, options.embeddings ?? []),
     centroids: new Float32Array(0),
     clusterCount: 0,
     fittedOnUnits: options.corpusUnits,
@@ -240,6 +253,32 @@ export function fitFeatureSpace(vectors: Float32Array, count: number, options: F
   const centroids = kMeans(points, rows, dim, clusterCount, { seed: options.seed ?? 1, maxIterations: 20 });
   // Centroids live in descriptor space only; an embedding tail (if any) does not take part in clustering.
   return { ...base, centroids, clusterCount };
+}
+
+/** Least spread assumed for embeddings, 1 - |mean|^2 (a collapsed model must not blow the scale up). */
+const MIN_EMBEDDING_SPREAD = 0.05;
+
+/**
+ * `embeddingScale` of a space: sqrt(dim / (1 - |m|^2)) where m is the mean of the L2-normalised sample
+ * embeddings (for unit vectors the summed column variance is 1 - |m|^2).
+ */
+export function fitEmbeddingScale(embeddingDim: number, embeddings: readonly Float32Array[]): number {
+  if (embeddingDim === 0) return 1;
+  const mean = new Float64Array(embeddingDim);
+  let count = 0;
+  for (const e of embeddings) {
+    if (e.length !== embeddingDim) continue;
+    let norm = 0;
+    for (let i = 0; i < embeddingDim; i++) norm += e[i]! * e[i]!;
+    if (!(norm > 0)) continue;
+    const inv = 1 / Math.sqrt(norm);
+    for (let i = 0; i < embeddingDim; i++) mean[i] = mean[i]! + e[i]! * inv;
+    count++;
+  }
+  if (count < 2) return Math.sqrt(embeddingDim);
+  let meanNorm = 0;
+  for (let i = 0; i < embeddingDim; i++) meanNorm += (mean[i]! / count) ** 2;
+  return Math.sqrt(embeddingDim / Math.max(MIN_EMBEDDING_SPREAD, 1 - meanNorm));
 }
 
 /** The nearest centroid of an index point (descriptor part), or -1 when the space has no clusters. */
@@ -262,12 +301,19 @@ export function nearestCluster(space: FeatureSpace, point: ArrayLike<number>): n
   return best;
 }
 
-/** True when the space was fitted for the current descriptor schema and a given embedding length. */
-export function isCurrentSpace(space: FeatureSpace, embeddingDim = 0): boolean {
+/** True when the space was fitted for the current descriptor schema and the given embedding model. */
+export function isCurrentSpace(space: FeatureSpace, embedding: EmbeddingSpec | null = null): boolean {
   return (
     space.schemaVersion === DESCRIPTOR_SCHEMA_VERSION &&
     space.columns.length === DESCRIPTOR_COUNT &&
     space.columns.every((name, i) => name === DESCRIPTOR_COLUMNS[i]) &&
-    space.embeddingDim === embeddingDim
+    space.embeddingDim === (embedding?.dim ?? 0) &&
+    space.embeddingModel === (embedding?.model ?? null)
   );
+}
+
+/** The embedding part of a corpus: which model (`name@version`) and how many values per unit. */
+export interface EmbeddingSpec {
+  readonly model: string;
+  readonly dim: number;
 }

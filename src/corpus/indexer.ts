@@ -18,6 +18,7 @@ import { stat } from "node:fs/promises";
 import { basename, relative, sep } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { AnalysisOptions } from "../io/analyze-file.js";
+import { ParameterError } from "../core/errors.js";
 import type { Analyzer } from "./analyzer.js";
 import { categoryMaskForPath } from "./categories.js";
 import type { Corpus } from "./corpus.js";
@@ -73,6 +74,8 @@ export interface IndexerOptions {
   readonly corpus: Corpus;
   readonly analyzer: Analyzer;
   readonly missingGraceMs?: number;
+  /** Folder of the embedding model the corpus uses (`corpus.embedding`); required when it has one. */
+  readonly embeddingModelDir?: string;
 }
 
 interface PathState {
@@ -101,6 +104,7 @@ function isInside(path: string, root: string): boolean {
 export class Indexer {
   private readonly corpus: Corpus;
   private readonly analyzer: Analyzer;
+  private readonly embeddingModelDir: string | undefined;
   private readonly graceMs: number;
   private readonly listeners = new Set<(event: IndexerEvent) => void>();
   private readonly states = new Map<string, PathState>();
@@ -116,6 +120,10 @@ export class Indexer {
   constructor(options: IndexerOptions) {
     this.corpus = options.corpus;
     this.analyzer = options.analyzer;
+    if (options.corpus.embedding && !options.embeddingModelDir) {
+      throw new ParameterError(`the corpus holds ${options.corpus.embedding.model} embeddings: the indexer needs that model's folder`);
+    }
+    this.embeddingModelDir = options.corpus.embedding ? options.embeddingModelDir : undefined;
     this.graceMs = options.missingGraceMs ?? DEFAULT_MISSING_GRACE_MS;
   }
 
@@ -235,7 +243,7 @@ export class Indexer {
       else this.recordUnreadable(root, path, error as Error);
       return;
     }
-    const version = analysisVersionOf(root.analysisOptions);
+    const version = analysisVersionOf(root.analysisOptions, this.corpus.embedding?.model ?? null);
     const mask = categoryMaskForPath(relative(root.path, path), basename(root.path));
     const existing = this.corpus.store.getFileByPath(path);
     if (existing && sameIdentity(existing, identity) && existing.analysisVersion === version && existing.status !== "pending") {
@@ -287,7 +295,7 @@ export class Indexer {
   private async analyse(root: RootRecord, path: string, identity: FileIdentity, version: string, mask: number): Promise<void> {
     const file = this.corpus.markPending(root.id, path, identity, mask);
     const options = JSON.parse(root.analysisOptions) as Partial<AnalysisOptions>;
-    const outcome = await this.analyzer.analyze({ path, options });
+    const outcome = await this.analyzer.analyze({ path, options, ...(this.embeddingModelDir ? { embeddingModelDir: this.embeddingModelDir } : {}) });
     if (this.closed) return; // stays pending: finished by the next run
     let after;
     try {
@@ -311,6 +319,7 @@ export class Indexer {
         durationSec: analysis.audioSec,
         analysisSec: analysis.analysisSec,
         units: analysis.units,
+        ...(analysis.embeddings ? { embeddings: analysis.embeddings } : {}),
       });
       this.counters.filesAnalysed++;
       this.counters.unitsAdded += added.length;
@@ -329,7 +338,7 @@ export class Indexer {
     const mask = categoryMaskForPath(relative(root.path, path), basename(root.path));
     const file = this.corpus.markPending(root.id, path, identity, mask);
     const reason = `unreadable: ${error.message}`;
-    this.corpus.commitFailure(file.id, identity, analysisVersionOf(root.analysisOptions), reason);
+    this.corpus.commitFailure(file.id, identity, analysisVersionOf(root.analysisOptions, this.corpus.embedding?.model ?? null), reason);
     this.counters.filesFailed++;
     this.emit({ type: "file", action: "failed", path, error: reason });
   }

@@ -49,16 +49,25 @@ export async function listAudioFiles(dir: string, onError: (path: string, error:
   return out.sort();
 }
 
-/** The prefix every analysis version of the current descriptor schema starts with. */
+/** The prefix every analysis version of the current descriptor schema (without embeddings) starts with. */
 export const SCHEMA_VERSION_PREFIX = `s${DESCRIPTOR_SCHEMA_VERSION}-`;
 
 /**
- * The analysis version of a root's files: descriptor schema + every resolved analysis option. A file
- * analysed under another version is analysed again.
+ * The prefix of every analysis version of the current descriptor schema with a given embedding model
+ * (`name@version`, null for none): units under another prefix cannot share the index and are dropped.
+ */
+export function schemaVersionPrefix(embeddingModel: string | null = null): string {
+  if (embeddingModel === null) return SCHEMA_VERSION_PREFIX;
+  return `s${DESCRIPTOR_SCHEMA_VERSION}e${createHash("sha256").update(embeddingModel).digest("hex").slice(0, 8)}-`;
+}
+
+/**
+ * The analysis version of a root's files: descriptor schema + embedding model + every resolved analysis
+ * option. A file analysed under another version is analysed again.
  * @throws ParameterError when the stored options are invalid.
  */
-export function analysisVersionOf(analysisOptionsJson: string): string {
+export function analysisVersionOf(analysisOptionsJson: string, embeddingModel: string | null = null): string {
   const options = resolveAnalysisOptions(JSON.parse(analysisOptionsJson) as Record<string, unknown>);
   const canonical = JSON.stringify(Object.keys(options).sort().map((key) => [key, options[key as keyof typeof options]]));
-  return `${SCHEMA_VERSION_PREFIX}${createHash("sha256").update(canonical).digest("hex").slice(0, 12)}`;
+  return `${schemaVersionPrefix(embeddingModel)}${createHash("sha256").update(canonical).digest("hex").slice(0, 12)}`;
 }

@@ -764,20 +764,26 @@ export class CorpusStore {
   }
 
   /**
-   * An evenly spread sample of raw vectors (every n-th unit by id), for fitting a feature space.
+   * An evenly spread sample of raw vectors (every n-th unit by id), for fitting a feature space, with
+   * the sampled units' embeddings (those that have one).
    * @returns `count * DESCRIPTOR_COUNT` values.
    */
-  sampleVectors(maxCount: number): { vectors: Float32Array; count: number } {
+  sampleVectors(maxCount: number): { vectors: Float32Array; count: number; embeddings: Float32Array[] } {
     const total = this.unitCount();
     const step = Math.max(1, Math.ceil(total / Math.max(1, maxCount)));
     const rows = this.db
-      .prepare("SELECT vector FROM (SELECT vector, ROW_NUMBER() OVER (ORDER BY id) AS r FROM units) WHERE (r - 1) % ? = 0")
-      .pluck()
-      .all(step) as Buffer[];
+      .prepare("SELECT vector, embedding FROM (SELECT vector, embedding, ROW_NUMBER() OVER (ORDER BY id) AS r FROM units) WHERE (r - 1) % ? = 0")
+      .raw()
+      .all(step) as [Buffer, Buffer | null][];
     const count = Math.min(rows.length, maxCount);
     const vectors = new Float32Array(count * DESCRIPTOR_COUNT);
-    for (let i = 0; i < count; i++) vectors.set(blobToFloat32(rows[i]!).subarray(0, DESCRIPTOR_COUNT), i * DESCRIPTOR_COUNT);
-    return { vectors, count };
+    const embeddings: Float32Array[] = [];
+    for (let i = 0; i < count; i++) {
+      const [vector, embedding] = rows[i]!;
+      vectors.set(blobToFloat32(vector).subarray(0, DESCRIPTOR_COUNT), i * DESCRIPTOR_COUNT);
+      if (embedding) embeddings.push(blobToFloat32(embedding));
+    }
+    return { vectors, count, embeddings };
   }
 
   // ---------------------------------------------------------------- change log
@@ -853,6 +859,8 @@ export class CorpusStore {
       center: blobToFloat32(row.center),
       scale: blobToFloat32(row.scale),
       embeddingDim: row.embedding_dim,
+      embeddingModel: row.embedding_dim > 0 ? (this.getMeta(`space_embedding_model:${row.id}`) ?? null) : null,
+      embeddingScale: Number(this.getMeta(`space_embedding_scale:${row.id}`) ?? Math.sqrt(row.embedding_dim)),
       centroids: blobToFloat32(row.centroids),
       clusterCount: row.cluster_count,
       fittedOnUnits: row.fitted_on_units,
@@ -880,6 +888,8 @@ export class CorpusStore {
           this.nowMs(),
         );
       const id = Number(info.lastInsertRowid);
+      if (space.embeddingModel !== null) this.setMeta(`space_embedding_model:${id}`, space.embeddingModel);
+      if (space.embeddingDim > 0) this.setMeta(`space_embedding_scale:${id}`, String(space.embeddingScale));
       this.setMeta("current_space", String(id));
       return { ...space, id };
     })();

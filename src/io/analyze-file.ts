@@ -17,6 +17,7 @@ import { AnalysisError } from "../core/errors.js";
 import type { AudioInfo } from "./audio-info.js";
 import { openAudioFile } from "./audio-reader.js";
 import { pffftEngineFactory } from "./pffft-engine.js";
+import { EMBED_BATCH_UNITS, UnitEmbeddingCollector, type UnitEmbedderPort } from "./unit-embedding-collector.js";
 
 /** PFFFT (WebAssembly SIMD) when it loads here, else fft.js inside the core. */
 const FFT_ENGINE = pffftEngineFactory();
@@ -34,6 +35,14 @@ export interface FileAnalysis {
   readonly analysisSec: number;
   /** Audio seconds analysed (the decoded length). */
   readonly audioSec: number;
+  /** One embedding per unit (null for silent units) when an embedder was given. */
+  readonly embeddings?: (Float32Array | null)[];
+}
+
+/** Ports of the analysis beyond the options. */
+export interface AnalysisPorts {
+  /** Computes a learned embedding per unit from the same decoded stream (no second decode). */
+  readonly embedder?: UnitEmbedderPort;
 }
 
 /** Maps analyser segments (analysis-rate samples) to units in the source's own frames. */
@@ -42,6 +51,8 @@ class UnitCollector {
   constructor(
     private readonly sourceRateHz: number,
     private readonly sourceFrames: () => number,
+    private readonly embeddings?: UnitEmbeddingCollector,
+    private readonly embedRateHz = ANALYSIS_RATE_HZ,
   ) {}
 
   readonly add = (segment: AnalysedSegment): void => {
@@ -49,6 +60,12 @@ class UnitCollector {
     const startFrame = Math.min(convertSampleRate(segment.startSample, ANALYSIS_RATE_HZ, this.sourceRateHz), total);
     const endFrame = Math.min(convertSampleRate(segment.endSample, ANALYSIS_RATE_HZ, this.sourceRateHz), total);
     if (endFrame <= startFrame) return;
+    this.embeddings?.addUnit(
+      this.units.length,
+      convertSampleRate(segment.startSample, ANALYSIS_RATE_HZ, this.embedRateHz),
+      convertSampleRate(segment.endSample, ANALYSIS_RATE_HZ, this.embedRateHz),
+      segment.silent,
+    );
     this.units.push({
       index: this.units.length,
       startFrame,
@@ -61,33 +78,59 @@ class UnitCollector {
   };
 }
 
-/** Mixdown + resampling front end with buffers sized once for the largest block. */
+/**
+ * Mixdown + resampling front end with buffers sized once for the largest block. With an embedding
+ * collector, the mono stream also goes there (before the analyser, so a unit's samples are present when
+ * the analyser closes it): the analysis-rate stream itself when the model runs at that rate, else a
+ * second resampling of the mono mix to the model's rate.
+ */
 class MonoFrontEnd {
   private mono = new Float32Array(0);
   private resampled = new Float32Array(0);
+  private embedResampled = new Float32Array(0);
   private readonly resampler: StreamingResampler;
+  private readonly embedResampler: StreamingResampler | null;
 
   constructor(
     sourceRateHz: number,
     private readonly analyzer: UnitAnalyzer,
+    private readonly embeddings?: UnitEmbeddingCollector,
+    embedRateHz = ANALYSIS_RATE_HZ,
   ) {
     this.resampler = new StreamingResampler(sourceRateHz, ANALYSIS_RATE_HZ);
+    this.embedResampler = embeddings && embedRateHz !== ANALYSIS_RATE_HZ ? new StreamingResampler(sourceRateHz, embedRateHz) : null;
   }
 
   push(channels: readonly Float32Array[], frameCount: number): void {
     if (this.mono.length < frameCount) {
       this.mono = new Float32Array(frameCount);
       this.resampled = new Float32Array(this.resampler.maxOutputFor(frameCount));
+      if (this.embedResampler) this.embedResampled = new Float32Array(this.embedResampler.maxOutputFor(frameCount));
     }
     mixdownToMono(channels, frameCount, this.mono);
+    if (this.embedResampler) {
+      const count = this.embedResampler.process(this.mono, frameCount, this.embedResampled);
+      if (count > 0) this.embeddings!.push(this.embedResampled, count);
+    }
     const produced = this.resampler.process(this.mono, frameCount, this.resampled);
-    if (produced > 0) this.analyzer.push(this.resampled, produced);
+    if (produced > 0) {
+      if (this.embeddings && !this.embedResampler) this.embeddings.push(this.resampled, produced);
+      this.analyzer.push(this.resampled, produced);
+    }
   }
 
   finish(): void {
+    if (this.embedResampler) {
+      const tail = new Float32Array(this.embedResampler.maxFlushOutput);
+      const count = this.embedResampler.flush(tail);
+      if (count > 0) this.embeddings!.push(tail, count);
+    }
     const tail = new Float32Array(this.resampler.maxFlushOutput);
     const produced = this.resampler.flush(tail);
-    if (produced > 0) this.analyzer.push(tail, produced);
+    if (produced > 0) {
+      if (this.embeddings && !this.embedResampler) this.embeddings.push(tail, produced);
+      this.analyzer.push(tail, produced);
+    }
     this.analyzer.finish();
   }
 }
@@ -112,27 +155,37 @@ function checkFinite(path: string, channels: readonly Float32Array[], frameCount
  * @throws DecodeError when the file cannot be read or decoded; AnalysisError on NaN/Inf samples;
  *   ParameterError on bad options.
  */
-export async function analyzeFile(path: string, options: Partial<AnalysisOptions> = {}): Promise<FileAnalysis> {
+export async function analyzeFile(
+  path: string,
+  options: Partial<AnalysisOptions> = {},
+  ports: AnalysisPorts = {},
+): Promise<FileAnalysis> {
   const resolved = resolveAnalysisOptions(options);
   const started = performance.now();
   const reader = await openAudioFile(path);
   try {
     let framesRead = 0;
-    const collector = new UnitCollector(reader.info.sampleRateHz, () => framesRead);
+    const embedder = ports.embedder;
+    const embedRateHz = embedder?.sampleRateHz ?? ANALYSIS_RATE_HZ;
+    const embeddings = embedder ? new UnitEmbeddingCollector(embedder) : undefined;
+    const collector = new UnitCollector(reader.info.sampleRateHz, () => framesRead, embeddings, embedRateHz);
     const analyzer = new UnitAnalyzer(collector.add, resolved, FFT_ENGINE);
-    const frontEnd = new MonoFrontEnd(reader.info.sampleRateHz, analyzer);
+    const frontEnd = new MonoFrontEnd(reader.info.sampleRateHz, analyzer, embeddings, embedRateHz);
     for await (const block of reader.blocks(ANALYSIS_BLOCK_FRAMES)) {
       // no finiteness check here: the readers reject NaN/Inf in float PCM, decoders produce finite samples
       framesRead += block.frameCount; // before push: units closed by this block may end inside it
       frontEnd.push(block.channels, block.frameCount);
+      if (embeddings && embeddings.pendingCount >= EMBED_BATCH_UNITS) await embeddings.flush();
     }
     frontEnd.finish();
+    const unitEmbeddings = embeddings ? await embeddings.finish(collector.units.length) : undefined;
     return {
       info: reader.info,
       units: collector.units,
       schemaVersion: DESCRIPTOR_SCHEMA_VERSION,
       analysisSec: (performance.now() - started) / 1000,
       audioSec: samplesToSeconds(framesRead, reader.info.sampleRateHz),
+      ...(unitEmbeddings ? { embeddings: unitEmbeddings } : {}),
     };
   } finally {
     await reader.close();
@@ -150,13 +203,44 @@ export function analyzeSamples(
   options: Partial<AnalysisOptions> = {},
   name = "<clip>",
 ): FileAnalysis {
+  return analyzeSamplesWith(channels, sampleRateHz, options, name, undefined).analysis;
+}
+
+/**
+ * `analyzeSamples` plus the ports (a unit embedder): what queries and targets use when the corpus holds
+ * embeddings, so that they are described exactly as the corpus units are.
+ * @throws AnalysisError on NaN/Inf samples; ParameterError on bad options; the embedder's errors.
+ */
+export async function analyzeClip(
+  channels: readonly Float32Array[],
+  sampleRateHz: number,
+  options: Partial<AnalysisOptions> = {},
+  name = "<clip>",
+  ports: AnalysisPorts = {},
+): Promise<FileAnalysis> {
+  const started = performance.now();
+  const embeddings = ports.embedder ? new UnitEmbeddingCollector(ports.embedder) : undefined;
+  const { analysis } = analyzeSamplesWith(channels, sampleRateHz, options, name, embeddings, ports.embedder?.sampleRateHz);
+  if (!embeddings) return analysis;
+  const unitEmbeddings = await embeddings.finish(analysis.units.length);
+  return { ...analysis, embeddings: unitEmbeddings, analysisSec: (performance.now() - started) / 1000 };
+}
+
+function analyzeSamplesWith(
+  channels: readonly Float32Array[],
+  sampleRateHz: number,
+  options: Partial<AnalysisOptions>,
+  name: string,
+  embeddings: UnitEmbeddingCollector | undefined,
+  embedRateHz = ANALYSIS_RATE_HZ,
+): { analysis: FileAnalysis } {
   const resolved = resolveAnalysisOptions(options);
   const started = performance.now();
   const frameCount = channels[0]?.length ?? 0;
   checkFinite(name, channels, frameCount, 0);
-  const collector = new UnitCollector(sampleRateHz, () => frameCount);
+  const collector = new UnitCollector(sampleRateHz, () => frameCount, embeddings, embedRateHz);
   const analyzer = new UnitAnalyzer(collector.add, resolved, FFT_ENGINE);
-  const frontEnd = new MonoFrontEnd(sampleRateHz, analyzer);
+  const frontEnd = new MonoFrontEnd(sampleRateHz, analyzer, embeddings, embedRateHz);
   const blockFrames = ANALYSIS_BLOCK_FRAMES;
   for (let start = 0; start < frameCount; start += blockFrames) {
     const count = Math.min(blockFrames, frameCount - start);
@@ -176,10 +260,12 @@ export function analyzeSamples(
     durationSec: samplesToSeconds(frameCount, sampleRateHz),
   };
   return {
-    info,
-    units: collector.units,
-    schemaVersion: DESCRIPTOR_SCHEMA_VERSION,
-    analysisSec: (performance.now() - started) / 1000,
-    audioSec: samplesToSeconds(frameCount, sampleRateHz),
+    analysis: {
+      info,
+      units: collector.units,
+      schemaVersion: DESCRIPTOR_SCHEMA_VERSION,
+      analysisSec: (performance.now() - started) / 1000,
+      audioSec: samplesToSeconds(frameCount, sampleRateHz),
+    },
   };
 }

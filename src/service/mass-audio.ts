@@ -8,12 +8,16 @@
  */
 import { EventEmitter } from "node:events";
 import { stat } from "node:fs/promises";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
+import { packageRoot } from "../cli/paths.js";
 import { performance } from "node:perf_hooks";
 import { resolveAnalysisOptions } from "../core/analysis/analysis-params.js";
 import type { Unit } from "../core/analysis/unit.js";
 import { ParameterError } from "../core/errors.js";
-import { analyzeSamples, type AnalysisOptions } from "../io/analyze-file.js";
+import { analyzeClip, type AnalysisOptions } from "../io/analyze-file.js";
+import { readModelManifest, resolveModelDir, unitVectorSize, ModelError } from "../io/model-manifest.js";
+import type { OnnxEmbedder } from "../io/onnx-embedder.js";
+import type { EmbeddingSpec } from "../corpus/feature-space.js";
 import { createWorkerAnalyzer, type Analyzer } from "../corpus/analyzer.js";
 import { categoriesOfMask } from "../corpus/categories.js";
 import { Corpus, type CorpusProgress, type IndexHealth, type DiskUse, type RefitPolicy, type SnapshotPolicy } from "../corpus/corpus.js";
@@ -38,6 +42,14 @@ export interface MassAudioOptions {
   readonly dataDir?: string;
   /** Open for queries only (no writer lock; `index` and root changes are refused). */
   readonly readOnly?: boolean;
+  /**
+   * Embedding model of the corpus vectors: a model folder or the name of one under `models/`, null for
+   * descriptors only, undefined to keep what the corpus was built with (none for a new corpus). A change
+   * re-analyses every file on the next `index` (never a mix of models in one index).
+   */
+  readonly embeddingModel?: string | null;
+  /** Embedding model for a new corpus (one never opened before) when `embeddingModel` is undefined. */
+  readonly defaultEmbeddingModel?: string;
   /** Analysis port; default a worker-thread pool created on first use. */
   readonly analyzer?: Analyzer;
   /** Worker threads of the default pool; default one per core. */
@@ -153,6 +165,38 @@ function unitCovering(units: readonly Unit[], atSec: number | undefined): Unit |
   return best;
 }
 
+/** Meta key of the embedding model folder the corpus was last opened with. */
+const MODEL_DIR_META = "embedding_model_dir";
+
+/** A model folder's identity in the store (`name@version`) and its unit vector length. */
+async function modelSpecOf(dir: string): Promise<{ dir: string; spec: EmbeddingSpec }> {
+  const { manifest } = await readModelManifest(dir);
+  return { dir: resolve(dir), spec: { model: `${manifest.name}@${manifest.version}`, dim: unitVectorSize(manifest) } };
+}
+
+/**
+ * The model folder for the corpus's embeddings: the one asked for (remembered for later opens), else
+ * the remembered one, else `models/<name>`; checked against the model the vectors were made with.
+ * @throws ModelError when the corpus needs a model that is missing or another model's folder is found
+ */
+async function embeddingModelDirOf(corpus: Corpus, requestedDir: string | undefined): Promise<string | undefined> {
+  const embedding = corpus.embedding;
+  if (!embedding) return undefined;
+  if (requestedDir) {
+    if (!corpus.readOnly) corpus.store.setMeta(MODEL_DIR_META, requestedDir);
+    return requestedDir;
+  }
+  const name = embedding.model.slice(0, embedding.model.lastIndexOf("@"));
+  const dir = corpus.store.getMeta(MODEL_DIR_META) ?? join(packageRoot(), "models", name);
+  const found = await modelSpecOf(dir).catch((error: unknown) => {
+    throw new ModelError(dir, "missing", `the corpus holds ${embedding.model} embeddings, but the model cannot be loaded from here (${(error as Error).message}); pass --model DIR, or --model none to drop embeddings`);
+  });
+  if (found.spec.model !== embedding.model || found.spec.dim !== embedding.dim) {
+    throw new ModelError(dir, "mismatch", `the corpus holds ${embedding.model} embeddings (${embedding.dim} values), this folder has ${found.spec.model} (${found.spec.dim}); pass --model to re-index with it`);
+  }
+  return found.dir;
+}
+
 /** The application service. Create with `MassAudio.open`. */
 export class MassAudio extends EventEmitter<MassAudioEvents> {
   readonly corpus: Corpus;
@@ -164,8 +208,12 @@ export class MassAudio extends EventEmitter<MassAudioEvents> {
   private watcher: RootWatcher | undefined;
   private rootPoll: NodeJS.Timeout | undefined;
   private closed = false;
-
-  private constructor(corpus: Corpus, dataDir: string, options: MassAudioOptions) {
+  private constructor(
+    corpus: Corpus,
+    dataDir: string,
+    options: MassAudioOptions,
+    private readonly modelDir: string | undefined,
+  ) {
     super();
     this.corpus = corpus;
     this.dataDir = dataDir;
@@ -181,7 +229,14 @@ export class MassAudio extends EventEmitter<MassAudioEvents> {
   static async open(options: MassAudioOptions = {}): Promise<MassAudio> {
     const dataDir = resolveDataDir(options.dataDir);
     const late: { service?: MassAudio } = {}; // background errors arrive after construction
+    const requested = typeof options.embeddingModel === "string" ? await modelSpecOf(resolveModelDir(options.embeddingModel)) : undefined;
+    const fallback =
+      options.embeddingModel === undefined && options.defaultEmbeddingModel !== undefined
+        ? await modelSpecOf(resolveModelDir(options.defaultEmbeddingModel))
+        : undefined;
     const corpus = await Corpus.open({
+      embedding: requested ? requested.spec : options.embeddingModel === null ? null : undefined,
+      ...(fallback ? { defaultEmbedding: fallback.spec } : {}),
       onError: (error) => late.service?.emit("warning", error),
       dataDir,
       readOnly: options.readOnly,
@@ -191,8 +246,25 @@ export class MassAudio extends EventEmitter<MassAudioEvents> {
       onProgress: options.onOpenProgress,
       nowMs: options.nowMs,
     });
-    late.service = new MassAudio(corpus, dataDir, options);
+    try {
+      late.service = new MassAudio(corpus, dataDir, options, await embeddingModelDirOf(corpus, requested?.dir ?? (fallback && corpus.embedding?.model === fallback.spec.model ? fallback.dir : undefined)));
+    } catch (error) {
+      await corpus.close();
+      throw error;
+    }
     return late.service;
+  }
+
+  /** The embedding model folder the corpus uses, undefined for descriptors only. */
+  get embeddingModelDir(): string | undefined {
+    return this.modelDir;
+  }
+
+  /** The main thread's embedder (query clips and targets), when the corpus holds embeddings. */
+  async embedder(): Promise<OnnxEmbedder | undefined> {
+    if (!this.modelDir) return undefined;
+    const { embedderFor } = await import("../corpus/embedder-cache.js"); // onnxruntime loads only when needed
+    return embedderFor(this.modelDir);
   }
 
   private requireWriter(action: string): void {
@@ -203,7 +275,12 @@ export class MassAudio extends EventEmitter<MassAudioEvents> {
   private indexer(): Indexer {
     if (!this.indexerInstance) {
       this.analyzer ??= createWorkerAnalyzer({ threads: this.options.workers });
-      const indexer = new Indexer({ corpus: this.corpus, analyzer: this.analyzer, missingGraceMs: this.options.missingGraceMs });
+      const indexer = new Indexer({
+        corpus: this.corpus,
+        analyzer: this.analyzer,
+        missingGraceMs: this.options.missingGraceMs,
+        ...(this.modelDir ? { embeddingModelDir: this.modelDir } : {}),
+      });
       indexer.on((event) => {
         if (event.type === "file") this.emit("file", event);
         else if (event.type === "root") this.emit("root", event);
@@ -368,12 +445,12 @@ export class MassAudio extends EventEmitter<MassAudioEvents> {
   async find(request: FindRequest): Promise<FindResult> {
     const started = performance.now();
     const k = request.k ?? 10;
-    const { vector, query, excludeUnitId } = await this.queryVector(request);
+    const { vector, embedding, query, excludeUnitId } = await this.queryVector(request);
     const filter: UnitFilter =
       excludeUnitId === undefined
         ? (request.filter ?? {})
         : { ...request.filter, excludeUnitIds: [...(request.filter?.excludeUnitIds ?? []), excludeUnitId] };
-    const outcome = this.corpus.search({ point: this.corpus.toPoint(vector), k, filter, weights: request.weights });
+    const outcome = this.corpus.search({ point: this.corpus.toPoint(vector, embedding), k, filter, weights: request.weights });
     const hits = outcome.hits.map((hit) => this.describeHit(hit.unitId, hit.distance));
     return { query, hits, strategy: outcome.strategy, tookMs: performance.now() - started };
   }
@@ -403,7 +480,7 @@ export class MassAudio extends EventEmitter<MassAudioEvents> {
 
   private async queryVector(
     request: FindRequest,
-  ): Promise<{ vector: Float32Array; query: FindResult["query"]; excludeUnitId?: number }> {
+  ): Promise<{ vector: Float32Array; embedding: Float32Array | null; query: FindResult["query"]; excludeUnitId?: number }> {
     const target = request.target;
     if ("unitId" in target) {
       if (!Number.isInteger(target.unitId) || target.unitId < 1) throw new ParameterError(`unit id: expected a positive integer, got ${target.unitId}`);
@@ -412,19 +489,25 @@ export class MassAudio extends EventEmitter<MassAudioEvents> {
       const rate = file.sampleRateHz ?? 1;
       return {
         vector: unit.vector,
+        embedding: unit.embedding,
         query: { source: "unit", unitId: unit.id, path: file.path, startSec: unit.startFrame / rate, endSec: unit.endFrame / rate },
         excludeUnitId: unit.id,
       };
     }
-    if ("vector" in target) return { vector: target.vector, query: { source: "vector" } };
+    if ("vector" in target) return { vector: target.vector, embedding: null, query: { source: "vector" } };
     if ("atSec" in target && target.atSec !== undefined && !(Number.isFinite(target.atSec) && target.atSec >= 0)) {
       throw new ParameterError(`at: expected seconds >= 0, got ${target.atSec}`);
     }
     if ("channels" in target) {
-      const analysis = analyzeSamples(target.channels, target.sampleRateHz, request.analysis ?? {});
+      const embedder = await this.embedder();
+      const analysis = await analyzeClip(target.channels, target.sampleRateHz, request.analysis ?? {}, "<clip>", embedder ? { embedder } : {});
       const unit = unitCovering(analysis.units, target.atSec);
       if (!unit) throw new NotFoundError("the clip has no units (silent, or shorter than the minimum unit)");
-      return { vector: unit.vector, query: { source: "clip", startSec: unit.startSec, endSec: unit.endSec } };
+      return {
+        vector: unit.vector,
+        embedding: analysis.embeddings?.[unit.index] ?? null,
+        query: { source: "clip", startSec: unit.startSec, endSec: unit.endSec },
+      };
     }
     const path = resolve(target.path);
     const known = this.corpus.store.getFileByPath(path);
@@ -436,16 +519,25 @@ export class MassAudio extends EventEmitter<MassAudioEvents> {
       const unit = this.corpus.store.unitAtFrame(known.id, Math.round((target.atSec ?? 0) * rate))!;
       return {
         vector: unit.vector,
+        embedding: unit.embedding,
         query: { source: "corpus-file", unitId: unit.id, path, startSec: unit.startFrame / rate, endSec: unit.endFrame / rate },
         excludeUnitId: unit.id,
       };
     }
     this.analyzer ??= createWorkerAnalyzer({ threads: this.options.workers });
-    const outcome = await this.analyzer.analyze({ path, options: request.analysis ?? {} });
+    const outcome = await this.analyzer.analyze({
+      path,
+      options: request.analysis ?? {},
+      ...(this.modelDir ? { embeddingModelDir: this.modelDir } : {}),
+    });
     if (!outcome.ok) throw new NotFoundError(`${path}: cannot analyse the target (${outcome.error.message})`);
     const unit = unitCovering(outcome.analysis.units, target.atSec);
     if (!unit) throw new NotFoundError(`${path}: the file has no units (silent, or shorter than the minimum unit)`);
-    return { vector: unit.vector, query: { source: "audio-file", path, startSec: unit.startSec, endSec: unit.endSec } };
+    return {
+      vector: unit.vector,
+      embedding: outcome.analysis.embeddings?.[unit.index] ?? null,
+      query: { source: "audio-file", path, startSec: unit.startSec, endSec: unit.endSec },
+    };
   }
 
   // ---------------------------------------------------------------- regenerate

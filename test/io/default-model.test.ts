@@ -1,0 +1,213 @@
+/**
+ * The shipped default model (models/mass-audio-embed-v1) against the trainer's reference fixture
+ * (test/fixtures/embed/reference.json, written by models/train/export.py from the PyTorch model and a
+ * float64 NumPy front end): our log-mel front end and ORT's output must match within 1e-4.
+ */
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LogMelPatchBuilder } from "../../src/core/dsp/model-patches.js";
+import { ParameterError } from "../../src/core/errors.js";
+import { convertSampleRate } from "../../src/core/dsp/time.js";
+import { analyzeFile } from "../../src/io/analyze-file.js";
+import { readModelManifest } from "../../src/io/model-manifest.js";
+import { defaultModelDir, loadUnitEmbedder, readMonoFile, type OnnxEmbedder } from "../../src/io/onnx-embedder.js";
+import { pffftEngineFactory } from "../../src/io/pffft-engine.js";
+import { CORPUS_DIR, REPO_ROOT, tempDir } from "../helpers/corpus.js";
+import { seededRandom } from "../helpers/signals.js";
+
+interface Reference {
+  model: string;
+  logmelNormalised: number[][];
+  embeddings: number[][];
+}
+
+const MODEL_DIR = defaultModelDir();
+const reference = JSON.parse(readFileSync(join(REPO_ROOT, "test/fixtures/embed/reference.json"), "utf8")) as Reference;
+
+function referenceSignal(): Float32Array {
+  const x = new Float32Array(22050);
+  for (let n = 0; n < 22050; n++) {
+    x[n] = 0.5 * Math.sin((2 * Math.PI * 440 * n) / 22050) + 0.25 * Math.sin((2 * Math.PI * 3000 * n) / 22050) * (n / 22050);
+  }
+  return x;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+  return worst;
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+function pool(rows: Float32Array, count: number, size: number, pooling: "mean" | "mean+std" | "max"): number[] {
+  const first: number[] = [];
+  const second: number[] = [];
+  for (let e = 0; e < size; e++) {
+    const values = Array.from({ length: count }, (_, p) => rows[p * size + e]!);
+    const mean = values.reduce((s, v) => s + v, 0) / count;
+    first.push(pooling === "max" ? Math.max(...values) : mean);
+    second.push(Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / count));
+  }
+  const vector = pooling === "mean+std" ? [...first, ...second] : first;
+  const n = Math.hypot(...vector);
+  return vector.map((v) => v / n);
+}
+
+function noise(length: number, seed: number): Float32Array {
+  const random = seededRandom(seed);
+  return Float32Array.from({ length }, () => 0.3 * (2 * random() - 1));
+}
+
+const temp = tempDir();
+afterAll(() => temp.cleanup());
+
+describe("shipped default model mass-audio-embed-v1", () => {
+  let embedder: OnnxEmbedder;
+  beforeAll(async () => {
+    embedder = await loadUnitEmbedder(MODEL_DIR);
+  });
+  afterAll(async () => embedder.close());
+
+  it("loads from <package root>/models/mass-audio-embed-v1 and is the model the reference was made with", () => {
+    expect(embedder.modelName).toBe("mass-audio-embed-v1");
+    expect(reference.model).toBe("mass-audio-embed-v1");
+    expect(embedder.sampleRateHz).toBe(22050);
+    expect(embedder.size).toBe(embedder.manifest.pooling === "mean+std" ? 2 * embedder.manifest.output.size : embedder.manifest.output.size);
+  });
+
+  for (const fft of ["pffft", "fftjs"] as const) {
+    it(`log-mel patch 0 of the reference signal matches the reference within 1e-4 (${fft})`, async () => {
+      const { manifest } = await readModelManifest(MODEL_DIR);
+      if (manifest.input.kind !== "logmel") throw new Error("the default model takes log-mel patches");
+      const builder = new LogMelPatchBuilder(manifest.input, fft === "pffft" ? pffftEngineFactory() : undefined);
+      const out = new Float32Array(builder.patchValues);
+      const signal = referenceSignal();
+      builder.writePatches(signal, 0, signal.length, builder.patchHopSamples, 0, 1, out, 0);
+      const bands = manifest.input.mel.bands;
+      const frames = manifest.input.patchFrames;
+      expect(reference.logmelNormalised.length).toBe(bands);
+      expect(reference.logmelNormalised[0]!.length).toBe(frames);
+      expect(maxAbsDiff(out, reference.logmelNormalised.flat())).toBeLessThan(1e-4); // B1MT: band-major
+    });
+  }
+
+  it("ORT embeddings of the first two patches match the PyTorch reference within 1e-4", async () => {
+    const frames = await embedder.embedFrames(referenceSignal(), { center: false });
+    const size = embedder.manifest.output.size;
+    for (const p of [0, 1]) expect(maxAbsDiff(frames.embeddings.subarray(p * size, (p + 1) * size), reference.embeddings[p]!)).toBeLessThan(1e-4);
+  });
+
+  it("a unit's vector is its patches' embeddings pooled and L2-normalised; units see only their own samples", async () => {
+    const signal = noise(60000, 1);
+    const units = [
+      { startSample: 0, endSample: 1500 },
+      { startSample: 1500, endSample: 25000 },
+      { startSample: 25000, endSample: 60000 },
+    ];
+    const vectors = await embedder.embedUnits(signal, units);
+    const size = embedder.manifest.output.size;
+    for (const [u, unit] of units.entries()) {
+      const own = signal.slice(unit.startSample, unit.endSample);
+      const frames = await embedder.embedFrames(own, { center: false });
+      const count = Math.min(frames.frameCount, embedder.manifest.maxPatchesPerUnit);
+      expect(vectors[u]!.length).toBe(embedder.size);
+      expect(maxAbsDiff(vectors[u]!, pool(frames.embeddings, count, size, embedder.manifest.pooling))).toBeLessThan(1e-5);
+    }
+  });
+
+  it("gives the same vectors whatever the batch size, and for concurrent calls", async () => {
+    const signal = noise(80000, 2);
+    const units = Array.from({ length: 12 }, (_, i) => ({ startSample: i * 6000, endSample: i * 6000 + 5000 + 1000 * (i % 3) }));
+    const reference32 = await embedder.embedUnits(signal, units);
+    const single = await loadUnitEmbedder(MODEL_DIR, { batchSize: 1 });
+    try {
+      const [a, b] = await Promise.all([single.embedUnits(signal, units), single.embedUnits(signal, units.slice(3))]);
+      for (let u = 0; u < units.length; u++) expect(maxAbsDiff(a![u]!, reference32[u]!)).toBeLessThan(1e-5);
+      for (let u = 3; u < units.length; u++) expect(maxAbsDiff(b![u - 3]!, reference32[u]!)).toBeLessThan(1e-5);
+    } finally {
+      await single.close();
+    }
+  });
+
+  it("a long unit uses at most maxPatchesPerUnit patches: only its first maxUnitSamples matter", async () => {
+    const signal = noise(200000, 4);
+    const { patchHopFrames, hopSamples, patchFrames, windowSamples } = embedder.manifest.input as { patchHopFrames: number; hopSamples: number; patchFrames: number; windowSamples: number };
+    expect(embedder.maxUnitSamples).toBe((embedder.manifest.maxPatchesPerUnit - 1) * patchHopFrames * hopSamples + (patchFrames - 1) * hopSamples + windowSamples);
+    const [whole, head, shorter] = await embedder.embedUnits(signal, [
+      { startSample: 0, endSample: 200000 },
+      { startSample: 0, endSample: embedder.maxUnitSamples },
+      { startSample: 0, endSample: embedder.maxUnitSamples - 5000 },
+    ]);
+    expect(maxAbsDiff(whole!, head!)).toBeLessThan(1e-6);
+    expect(maxAbsDiff(whole!, shorter!)).toBeGreaterThan(1e-4);
+  });
+
+  it("frame embeddings: centring pads half a patch of silence (timestamps are patch centres); hops round to the STFT hop", async () => {
+    const input = embedder.manifest.input as { hopSamples: number; patchFrames: number; windowSamples: number };
+    const signal = noise(22050, 5);
+    const hop = 9 * input.hopSamples;
+    const centred = await embedder.embedFrames(signal, { center: true, hopSamples: hop - 100 });
+    expect(centred.hopSec).toBeCloseTo(hop / 22050, 12);
+    expect(centred.frameCount).toBe(Math.ceil(22050 / hop));
+    expect(centred.timestampsSec[2]).toBeCloseTo((2 * hop) / 22050, 12);
+    const lead = Math.round(((input.patchFrames - 1) * input.hopSamples + input.windowSamples) / 2);
+    const padded = new Float32Array(22050 + lead);
+    padded.set(signal, lead);
+    const manual = await embedder.embedFrames(padded, { center: false, hopSamples: hop });
+    const size = centred.size;
+    expect(maxAbsDiff(centred.embeddings.subarray(0, 3 * size), manual.embeddings.subarray(0, 3 * size))).toBe(0);
+  });
+
+  it("rejects empty or negative unit ranges", async () => {
+    await expect(embedder.embedUnits(new Float32Array(100), [{ startSample: 50, endSample: 50 }])).rejects.toThrow(ParameterError);
+    await expect(embedder.embedUnits(new Float32Array(100), [{ startSample: -1, endSample: 5 }])).rejects.toThrow(/unit 0/);
+  });
+
+  it("mean+std and max pooling of the same patches (manifest variants of the real model)", async () => {
+    const signal = noise(30000, 3);
+    const frames = await embedder.embedFrames(signal, { center: false });
+    const size = embedder.manifest.output.size;
+    for (const pooling of ["mean+std", "max"] as const) {
+      const dir = join(temp.dir, pooling.replace("+", "-"));
+      cpSync(MODEL_DIR, dir, { recursive: true });
+      const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Record<string, unknown>;
+      manifest["pooling"] = pooling;
+      writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest));
+      const variant = await loadUnitEmbedder(dir);
+      try {
+        expect(variant.size).toBe(pooling === "mean+std" ? 2 * size : size);
+        const [vector] = await variant.embedUnits(signal, [{ startSample: 0, endSample: 30000 }]);
+        expect(maxAbsDiff(vector!, pool(frames.embeddings, frames.frameCount, size, pooling))).toBeLessThan(1e-5);
+      } finally {
+        await variant.close();
+      }
+    }
+  });
+
+  it("on CC0 units: unit vectors, and two kick drums closer to each other than to a choir pad", async () => {
+    const vectorOf = async (name: string): Promise<Float32Array> => {
+      const path = join(CORPUS_DIR, name);
+      const { mono } = await readMonoFile(path, 22050);
+      const analysis = await analyzeFile(path);
+      const first = analysis.units.find((u) => !u.silent)!;
+      const rate = analysis.info.sampleRateHz;
+      const [vector] = await embedder.embedUnits(mono, [
+        { startSample: convertSampleRate(first.startFrame, rate, 22050), endSample: convertSampleRate(first.endFrame, rate, 22050) },
+      ]);
+      expect(Math.hypot(...vector!)).toBeCloseTo(1, 5);
+      return vector!;
+    };
+    const kickA = await vectorOf("bd_haus.flac");
+    const kickB = await vectorOf("bd_boom.flac");
+    const choir = await vectorOf("ambi_choir.flac");
+    expect(dot(kickA, kickB)).toBeGreaterThan(dot(kickA, choir));
+    expect(dot(kickA, kickB)).toBeGreaterThan(dot(kickB, choir));
+  });
+});

@@ -1,0 +1,167 @@
+/**
+ * The embedding path end to end with the shipped default model: indexing stores a unit embedding from
+ * the same decoded stream, the feature space carries it, queries are embedded the same way, and the
+ * corpus never mixes models.
+ */
+import { cp, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ANALYSIS_RATE_HZ } from "../../src/core/analysis/analysis-config.js";
+import { convertSampleRate } from "../../src/core/dsp/time.js";
+import { createInlineAnalyzer } from "../../src/corpus/analyzer.js";
+import { readWholeFile } from "../../src/io/audio-reader.js";
+import { ModelError, readModelManifest, unitVectorSize } from "../../src/io/model-manifest.js";
+import { DEFAULT_MODEL_NAME, defaultModelDir, loadUnitEmbedder, readMonoFile } from "../../src/io/onnx-embedder.js";
+import { MassAudio } from "../../src/service/mass-audio.js";
+import { copyCorpusFiles, makeTempDir } from "../corpus/helpers.js";
+
+const FILES = ["bd_haus.flac", "sn_dolf.flac", "elec_ping.flac", "loop_amen.flac"];
+
+describe("unit embeddings in the corpus (default model)", () => {
+  let temp: { dir: string; cleanup: () => Promise<void> };
+  let root: string;
+  let dim: number;
+  let modelId: string;
+
+  beforeAll(async () => {
+    temp = await makeTempDir("embeddings");
+    root = join(temp.dir, "root");
+    await copyCorpusFiles(root, FILES);
+    const { manifest } = await readModelManifest(defaultModelDir());
+    dim = unitVectorSize(manifest);
+    modelId = `${manifest.name}@${manifest.version}`;
+  });
+  afterAll(async () => temp.cleanup());
+
+  const open = (dataDir: string, embeddingModel?: string | null) =>
+    MassAudio.open({ dataDir, analyzer: createInlineAnalyzer(), ...(embeddingModel !== undefined ? { embeddingModel } : {}) });
+
+  it("stores one unit-length embedding per non-silent unit and fits the space with the embedding tail", async () => {
+    const service = await open(join(temp.dir, "db1"), DEFAULT_MODEL_NAME);
+    try {
+      await service.addRoot(root);
+      const summary = await service.index();
+      expect(summary.filesAnalysed).toBe(FILES.length);
+      expect(service.corpus.embedding).toEqual({ model: modelId, dim });
+      expect(service.corpus.space.embeddingDim).toBe(dim);
+      expect(service.corpus.space.embeddingModel).toBe(modelId);
+      let checked = 0;
+      for (let id = 1; id <= service.corpus.store.counts().units; id++) {
+        const unit = service.corpus.store.getUnit(id);
+        if (!unit) continue;
+        if (unit.silent) {
+          expect(unit.embedding).toBeNull();
+          continue;
+        }
+        expect(unit.embedding).not.toBeNull();
+        expect(unit.embedding!.length).toBe(dim);
+        const norm = Math.hypot(...unit.embedding!);
+        expect(norm).toBeCloseTo(1, 4);
+        checked++;
+      }
+      expect(checked).toBeGreaterThan(10);
+    } finally {
+      await service.close();
+    }
+  });
+
+  it("streamed embeddings equal the embedder's on the whole decoded file", async () => {
+    const service = await open(join(temp.dir, "db1"));
+    const embedder = await loadUnitEmbedder(defaultModelDir());
+    try {
+      const path = join(root, "loop_amen.flac");
+      const file = service.corpus.store.getFileByPath(path)!;
+      const { mono } = await readMonoFile(path, embedder.sampleRateHz);
+      const units = service.corpus.store.unitsOfFile(file.id).filter((u) => !u.silent);
+      const rate = file.sampleRateHz!;
+      const ranges = units.map((u) => {
+        const analysisStart = convertSampleRate(u.startFrame, rate, ANALYSIS_RATE_HZ);
+        const analysisEnd = convertSampleRate(u.endFrame, rate, ANALYSIS_RATE_HZ);
+        const start = convertSampleRate(analysisStart, ANALYSIS_RATE_HZ, embedder.sampleRateHz);
+        const end = convertSampleRate(analysisEnd, ANALYSIS_RATE_HZ, embedder.sampleRateHz);
+        return { startSample: start, endSample: Math.min(end, start + embedder.maxUnitSamples) };
+      });
+      const whole = await embedder.embedUnits(mono, ranges);
+      units.forEach((u, i) => {
+        const streamed = u.embedding!;
+        let maxDiff = 0;
+        for (let j = 0; j < dim; j++) maxDiff = Math.max(maxDiff, Math.abs(streamed[j]! - whole[i]![j]!));
+        expect(maxDiff).toBeLessThan(1e-3);
+      });
+    } finally {
+      await embedder.close();
+      await service.close();
+    }
+  });
+
+  it("a clip query is embedded like the corpus: its own unit is the nearest by embedding alone", async () => {
+    const service = await open(join(temp.dir, "db1"));
+    try {
+      const path = join(root, "elec_ping.flac");
+      const { info, channels } = await readWholeFile(path);
+      const result = await service.find({
+        target: { channels, sampleRateHz: info.sampleRateHz },
+        k: 3,
+        weights: { timbre: 0, pitch: 0, loudness: 0, duration: 0, embedding: 1 },
+      });
+      expect(result.hits[0]!.path).toBe(path);
+      expect(result.hits[0]!.distance).toBeLessThan(0.01);
+      const file = await service.find({ target: { path: join(root, "bd_haus.flac") }, k: 1, weights: { embedding: 1, timbre: 0, pitch: 0, loudness: 0, duration: 0 } });
+      expect(file.query.source).toBe("corpus-file");
+      expect(file.hits[0]!.path).not.toBe(join(root, "bd_haus.flac"));
+    } finally {
+      await service.close();
+    }
+  });
+
+  it("keeps the corpus's model on reopen; 'none' drops the embedded units and the next index re-analyses", async () => {
+    const dataDir = join(temp.dir, "db1");
+    const again = await open(dataDir);
+    try {
+      expect(again.corpus.embedding).toEqual({ model: modelId, dim });
+      expect(again.embeddingModelDir).toBe(defaultModelDir());
+    } finally {
+      await again.close();
+    }
+    const none = await open(dataDir, null);
+    try {
+      expect(none.corpus.embedding).toBeNull();
+      expect(none.corpus.store.counts().units).toBe(0);
+      const summary = await none.index();
+      expect(summary.filesAnalysed).toBe(FILES.length);
+      expect(none.corpus.space.embeddingDim).toBe(0);
+      const file = none.corpus.store.getFileByPath(join(root, "loop_amen.flac"))!;
+      const units = none.corpus.store.unitsOfFile(file.id);
+      expect(units.length).toBeGreaterThan(0);
+      expect(units.every((u) => u.embedding === null)).toBe(true);
+    } finally {
+      await none.close();
+    }
+  });
+
+  it("a new corpus takes the default model only when asked for one", async () => {
+    const plain = await MassAudio.open({ dataDir: join(temp.dir, "db2"), analyzer: createInlineAnalyzer() });
+    expect(plain.corpus.embedding).toBeNull();
+    await plain.close();
+    const fresh = await MassAudio.open({ dataDir: join(temp.dir, "db3"), analyzer: createInlineAnalyzer(), defaultEmbeddingModel: DEFAULT_MODEL_NAME });
+    expect(fresh.corpus.embedding).toEqual({ model: modelId, dim });
+    await fresh.close();
+    // an existing descriptors-only corpus is not switched by the default
+    const kept = await MassAudio.open({ dataDir: join(temp.dir, "db2"), analyzer: createInlineAnalyzer(), defaultEmbeddingModel: DEFAULT_MODEL_NAME });
+    expect(kept.corpus.embedding).toBeNull();
+    await kept.close();
+  });
+
+  it("a corpus whose model folder is gone fails to open with a ModelError naming the model", async () => {
+    const modelCopy = join(temp.dir, "model-copy");
+    await cp(defaultModelDir(), modelCopy, { recursive: true });
+    const dataDir = join(temp.dir, "db4");
+    const first = await open(dataDir, modelCopy);
+    await first.close();
+    await rm(modelCopy, { recursive: true, force: true });
+    const error = await open(dataDir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelError);
+    expect((error as Error).message).toContain(modelId);
+    expect((error as Error).message).toContain("--model");
+  });
+});
