@@ -7,6 +7,7 @@ import { printFigures, type BenchFigure } from "./bench-util.js";
 type BenchRun = (options: { quick: boolean }) => Promise<{ figures: BenchFigure[]; json: Record<string, unknown> }>;
 
 const BENCHES: Record<string, { doc: string; load: () => Promise<BenchRun> }> = {
+  osc: { doc: "OSC daemon: 1,000 finds/s for 10 s (alone, with regenerations), lost replies, p50/p99; fuzz; shutdown", load: async () => (await import("./osc-bench.js")).runOscBench },
   analysis: {
     doc: "decode + onsets + descriptors throughput (WAV, FLAC, MP3), vs Meyda and aubio; 2-hour file peak RSS",
     load: async () => (await import("./analysis-bench.js")).runAnalysisBench,

@@ -8,6 +8,7 @@ import { registerEmbedCommand } from "./embed-command.js";
 import { registerFindCommand } from "./find-command.js";
 import { registerIndexCommand } from "./index-command.js";
 import { registerRegenCommand } from "./regen-command.js";
+import { registerServeCommand } from "./serve-command.js";
 import { registerStatusCommand } from "./status-command.js";
 import { packageRoot } from "./paths.js";
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerStatusCommand(program);
   registerRegenCommand(program);
   registerDemoCommand(program);
+  registerServeCommand(program);
   registerEmbedCommand(program);
   return program;
 }
