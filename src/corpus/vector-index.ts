@@ -61,12 +61,20 @@ export class VectorIndex {
   }
 
   /**
-   * Loads a snapshot file.
-   * @throws Error when the file is missing, truncated or not an HNSW index of this dimension.
+   * Loads a snapshot file (off the main thread). The header is checked here first (layout and dimension,
+   * which the stock hnswlib loader does not check); the rest is checked by the loader, which with the
+   * install-time patch (`scripts/postinstall-hnswlib.mjs`) also refuses damaged link lists instead of
+   * crashing in a later search.
+   * @throws Error naming the file when it is missing, truncated, damaged or not an HNSW index of this dimension.
    */
   static async load(path: string, dimension: number, params: HnswParams = DEFAULT_HNSW_PARAMS): Promise<VectorIndex> {
+    await checkSnapshotHeader(path, dimension);
     const hnsw = new HierarchicalNSW("l2", dimension);
-    await hnsw.readIndex(path);
+    try {
+      await hnsw.readIndex(path);
+    } catch (error) {
+      throw new Error(`cannot load HNSW snapshot ${path}: ${(error as Error).message}`);
+    }
     return new VectorIndex(dimension, params, hnsw);
   }
 
@@ -126,6 +134,46 @@ export class VectorIndex {
   async write(path: string): Promise<void> {
     await this.hnsw.writeIndex(path);
   }
+}
+
+/**
+ * hnswlib's file header (hnswlib 0.8 `saveIndex`, little-endian x86-64/arm64 layout): offsetLevel0,
+ * maxElements, elementCount, sizeDataPerElement, labelOffset, offsetData (size_t each), maxLevel (int32),
+ * entryPoint (uint32), maxM, maxM0, M (size_t), mult (double), efConstruction (size_t).
+ */
+const HEADER_BYTES = 96;
+/** Bytes per link id and per list-size word (hnswlib `tableint`, `linklistsizeint`). */
+const LINK_BYTES = 4;
+/** Bytes per label (hnswlib `labeltype`, size_t). */
+const LABEL_BYTES = 8;
+
+/**
+ * Refuses a file whose header is not that of an L2/float hnswlib index of `dimension` (wrong dimension,
+ * another format, too short), before the native loader allocates anything.
+ * @throws Error naming the file and what is wrong.
+ */
+async function checkSnapshotHeader(path: string, dimension: number): Promise<void> {
+  const refuse = (reason: string): Error => new Error(`cannot load HNSW snapshot ${path}: ${reason}`);
+  const header = Buffer.alloc(HEADER_BYTES);
+  let bytesRead: number;
+  try {
+    const handle = await open(path, "r");
+    try {
+      ({ bytesRead } = await handle.read(header, 0, HEADER_BYTES, 0));
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw refuse((error as Error).message);
+  }
+  if (bytesRead < HEADER_BYTES) throw refuse(`${bytesRead} bytes, shorter than a header`);
+  const field = (offset: number): number => Number(header.readBigUInt64LE(offset));
+  const linksLevel0 = field(64) * LINK_BYTES + LINK_BYTES; // maxM0 ids + the size word
+  const dataBytes = dimension * Float32Array.BYTES_PER_ELEMENT;
+  if (field(0) !== 0 || field(40) !== linksLevel0 || field(32) !== linksLevel0 + dataBytes) {
+    throw refuse(`not an HNSW index of dimension ${dimension}`);
+  }
+  if (field(24) !== linksLevel0 + dataBytes + LABEL_BYTES || field(16) > field(8)) throw refuse("damaged header");
 }
 
 /** What a snapshot's file name says about it. */
