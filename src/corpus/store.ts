@@ -389,6 +389,7 @@ export class CorpusStore {
       filesByFingerprint: db.prepare("SELECT * FROM files WHERE fingerprint = ? AND size_bytes = ? ORDER BY id"),
       filesAfter: db.prepare("SELECT * FROM files WHERE id > ? ORDER BY id LIMIT ?"),
       unitById: db.prepare("SELECT * FROM units WHERE id = ?"),
+      unitFramesById: db.prepare("SELECT start_frame, end_frame FROM units WHERE id = ?").raw(),
       unitsOfFile: db.prepare("SELECT * FROM units WHERE file_id = ? ORDER BY start_frame, id"),
       unitIdsOfFile: db.prepare("SELECT id FROM units WHERE file_id = ?").pluck(),
       unitAtFrame: db.prepare(
@@ -721,6 +722,12 @@ export class CorpusStore {
   getUnit(id: number): UnitRecord | undefined {
     const row = this.stmt.unitById.get(id) as UnitRow | undefined;
     return row ? toUnit(row) : undefined;
+  }
+
+  /** A unit's span in its file's frames, without reading its vectors (query hits). */
+  unitFrames(id: number): { startFrame: number; endFrame: number } | undefined {
+    const row = this.stmt.unitFramesById.get(id) as [number, number] | undefined;
+    return row ? { startFrame: row[0], endFrame: row[1] } : undefined;
   }
 
   unitsOfFile(fileId: number): UnitRecord[] {

@@ -36,6 +36,11 @@ export interface CompiledFilter {
   readonly restrictive: boolean;
   /** Stable text of the filter (cache key). */
   readonly key: string;
+  /**
+   * When the only restriction is a list of excluded unit ids (a query excluding its own unit): how many.
+   * -1 otherwise. Such a filter is better served by over-fetching than by a filtered search.
+   */
+  readonly excludedUnitsOnly: number;
   /** Unit id -> matches (live units only). */
   readonly test: (unitId: number) => boolean;
 }
@@ -124,7 +129,19 @@ export function compileFilter(filter: UnitFilter, catalog: UnitCatalog, clusterO
     return true;
   };
   const key = JSON.stringify({ ...filter, folders: filter.folders ?? [], categories: filter.categories ?? [] });
-  return { restrictive, key, test };
+  const excludedUnitsOnly =
+    excludeUnits !== undefined &&
+    mask === 0 &&
+    folders === undefined &&
+    clusters === undefined &&
+    roots === undefined &&
+    excludeFiles === undefined &&
+    durationSec === undefined &&
+    pitchMidi === undefined &&
+    loudnessDb === undefined
+      ? excludeUnits.size
+      : -1;
+  return { restrictive, key, test, excludedUnitsOnly };
 }
 
 /** Ids of all units that pass `filter.test`, ascending. */

@@ -81,7 +81,7 @@ describe("OSC address table", () => {
   });
 
   const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
-  it.skipIf(!readme.includes("| request | replies (each starts with the id) |"))("the README's OSC reference is the generated one", () => {
+  it("the README's OSC reference is the generated one", () => {
     expect(readme).toContain(formatOscReference());
   });
 });
