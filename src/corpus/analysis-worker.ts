@@ -4,7 +4,7 @@
  */
 import { move, transferableSymbol, valueSymbol } from "piscina";
 import { MassAudioError } from "../core/errors.js";
-import { analyzeFile, analyzeSamples } from "../io/analyze-file.js";
+import { analyzeClip, analyzeFile } from "../io/analyze-file.js";
 import { readWholeFile } from "../io/audio-reader.js";
 import type { AnalysisJob, AnalysisOutcome, TargetAnalysisJob, TargetAnalysisOutcome } from "./analyzer.js";
 
@@ -24,15 +24,24 @@ export default async function analyse(job: AnalysisJob): Promise<AnalysisOutcome
  */
 export async function analyseTarget(job: TargetAnalysisJob): Promise<TargetAnalysisOutcome | ReturnType<typeof move>> {
   try {
+    const embedder = job.embeddingModelDir ? await (await import("./embedder-cache.js")).embedderFor(job.embeddingModelDir) : undefined;
+    const ports = embedder ? { embedder } : {};
     if ("path" in job) {
       const { info, channels } = await readWholeFile(job.path);
-      const { units } = analyzeSamples(channels, info.sampleRateHz, job.options, job.path);
-      const outcome: TargetAnalysisOutcome = { ok: true, units, sampleRateHz: info.sampleRateHz, bitDepth: info.bitDepth, channels };
+      const { units, embeddings } = await analyzeClip(channels, info.sampleRateHz, job.options, job.path, ports);
+      const outcome: TargetAnalysisOutcome = {
+        ok: true,
+        units,
+        sampleRateHz: info.sampleRateHz,
+        bitDepth: info.bitDepth,
+        channels,
+        ...(embeddings ? { embeddings } : {}),
+      };
       // piscina's movable wrapper: the value goes back with its sample buffers transferred, not copied.
       return move({ [transferableSymbol]: channels.map((c) => c.buffer), [valueSymbol]: outcome } as unknown as Parameters<typeof move>[0]);
     }
-    const { units } = analyzeSamples(job.channels, job.sampleRateHz, job.options, job.name);
-    return { ok: true, units, sampleRateHz: job.sampleRateHz, bitDepth: undefined };
+    const { units, embeddings } = await analyzeClip(job.channels, job.sampleRateHz, job.options, job.name, ports);
+    return { ok: true, units, sampleRateHz: job.sampleRateHz, bitDepth: undefined, ...(embeddings ? { embeddings } : {}) };
   } catch (error) {
     return { ok: false, error: describeError(error) };
   }

@@ -22,9 +22,13 @@ export type AnalysisOutcome =
   | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
 
 /** A regeneration target to analyse: a file (decoded whole; its samples come back) or samples in memory. */
-export type TargetAnalysisJob =
+export type TargetAnalysisJob = (
   | { readonly path: string; readonly options: Partial<AnalysisOptions> }
-  | { readonly channels: readonly Float32Array[]; readonly sampleRateHz: number; readonly name: string; readonly options: Partial<AnalysisOptions> };
+  | { readonly channels: readonly Float32Array[]; readonly sampleRateHz: number; readonly name: string; readonly options: Partial<AnalysisOptions> }
+) & {
+  /** Folder of the corpus's embedding model: the target units get embeddings as corpus units do. */
+  readonly embeddingModelDir?: string;
+};
 
 export type TargetAnalysisOutcome =
   | {
@@ -34,6 +38,8 @@ export type TargetAnalysisOutcome =
       readonly bitDepth: number | undefined;
       /** The decoded samples of a file target (absent for samples in memory). */
       readonly channels?: Float32Array[];
+      /** One embedding per unit (null for silent units) when the job named a model. */
+      readonly embeddings?: (Float32Array | null)[];
     }
   | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
 

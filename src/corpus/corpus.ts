@@ -119,6 +119,9 @@ export interface CorpusOptions {
   readonly nowMs?: () => number;
 }
 
+/** Clusters of single units remembered between queries (per index generation): 100,000 entries. */
+const CLUSTER_MEMO_MAX = 100_000;
+
 /** After a failed maintenance run, automatic refits and snapshots pause for 30 s (no busy retry loop). */
 const MAINTENANCE_BACKOFF_MS = 30_000;
 
@@ -194,6 +197,7 @@ export class Corpus {
   private loadedFrom: IndexHealth["loadedFrom"] = "empty";
   private closed = false;
   private embeddingSpec: EmbeddingSpec | null = null;
+  private clusterMemo: { generation: Generation; clusters: Map<number, number> } | null = null;
   private readonly requestedEmbedding: EmbeddingSpec | null | undefined;
   private readonly defaultEmbedding: EmbeddingSpec | null;
 
@@ -719,8 +723,15 @@ export class Corpus {
     const generation = this.generation;
     const known = generation.clusters?.[unitId];
     if (known !== undefined && known !== -2) return known;
+    // Remembered per generation: reading a point back from hnswlib costs ~13 us (query hits ask often).
+    const memo = this.clusterMemo?.generation === generation ? this.clusterMemo.clusters : new Map<number, number>();
+    this.clusterMemo = { generation, clusters: memo };
+    const remembered = memo.get(unitId);
+    if (remembered !== undefined) return remembered;
     const point = generation.index.getPoint(unitId);
-    return point ? nearestCluster(generation.space, point) : -1;
+    const cluster = point ? nearestCluster(generation.space, point) : -1;
+    if (memo.size < CLUSTER_MEMO_MAX) memo.set(unitId, cluster);
+    return cluster;
   }
 
   /** Runs a query on the live index (see `searchUnits`). */

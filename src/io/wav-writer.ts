@@ -104,6 +104,8 @@ export function encodeWav(channels: readonly Float32Array[], sampleRateHz: numbe
   return out;
 }
 
+// Rounding is Math.floor(x + 0.5): the same as Math.round for these values (a float32 sample times 2^15 or
+// 2^23 is exact in a double, and so is adding 0.5), and several times faster in this V8.
 function writeInt16(out: Buffer, offset: number, channels: readonly Float32Array[], frameCount: number, bigEndianHost: boolean): void {
   const channelCount = channels.length;
   if (!bigEndianHost && (out.byteOffset + offset) % 2 === 0) {
@@ -111,7 +113,7 @@ function writeInt16(out: Buffer, offset: number, channels: readonly Float32Array
     for (let c = 0; c < channelCount; c++) {
       const src = channels[c]!;
       for (let i = 0, s = c; i < frameCount; i++, s += channelCount) {
-        const v = Math.round(src[i]! * 32768);
+        const v = Math.floor(src[i]! * 32768 + 0.5);
         view[s] = v > 32767 ? 32767 : v < -32768 ? -32768 : v || 0;
       }
     }
@@ -120,7 +122,7 @@ function writeInt16(out: Buffer, offset: number, channels: readonly Float32Array
   for (let c = 0; c < channelCount; c++) {
     const src = channels[c]!;
     for (let i = 0, b = offset + c * 2; i < frameCount; i++, b += channelCount * 2) {
-      const v = Math.round(src[i]! * 32768);
+      const v = Math.floor(src[i]! * 32768 + 0.5);
       out.writeInt16LE(v > 32767 ? 32767 : v < -32768 ? -32768 : v || 0, b);
     }
   }
@@ -131,7 +133,7 @@ function writeInt24(out: Buffer, offset: number, channels: readonly Float32Array
   for (let c = 0; c < channelCount; c++) {
     const src = channels[c]!;
     for (let i = 0, b = offset + c * 3; i < frameCount; i++, b += channelCount * 3) {
-      const r = Math.round(src[i]! * 8388608);
+      const r = Math.floor(src[i]! * 8388608 + 0.5);
       const v = r > 8388607 ? 8388607 : r < -8388608 ? -8388608 : r || 0;
       out[b] = v & 0xff;
       out[b + 1] = (v >> 8) & 0xff;

@@ -36,6 +36,10 @@ import {
   type RegenerateRequest,
   type RegenerateResult,
 } from "./regenerate.js";
+import { SourceCache } from "./source-cache.js";
+
+/** Memory for the source ranges regenerations keep cached: 256 MiB (the `--cache-mb` default). */
+const REGEN_CACHE_BYTES = 256 * 1024 * 1024;
 
 export interface MassAudioOptions {
   /** Data folder; default `$MASS_AUDIO_HOME` or the platform's app-data folder. */
@@ -208,6 +212,9 @@ export class MassAudio extends EventEmitter<MassAudioEvents> {
   private watcher: RootWatcher | undefined;
   private rootPoll: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Source ranges of regenerations, kept warm between requests. */
+  private regenSources: SourceCache | undefined;
+
   private constructor(
     corpus: Corpus,
     dataDir: string,
@@ -459,8 +466,9 @@ export class MassAudio extends EventEmitter<MassAudioEvents> {
     const catalog = this.corpus.catalog;
     const fileId = catalog.unitFile[unitId]!;
     const file = catalog.file(fileId)!;
-    const unit = this.corpus.store.getUnit(unitId)!;
+    const unit = this.corpus.store.unitFrames(unitId)!;
     const rate = file.sampleRateHz || 1;
+    const pitchMidi = catalog.unitPitchMidi[unitId]!;
     return {
       unitId,
       path: file.path,
@@ -472,9 +480,9 @@ export class MassAudio extends EventEmitter<MassAudioEvents> {
       distance,
       categories: categoriesOfMask(file.categoryMask),
       cluster: this.corpus.clusterOf(unitId),
-      durationSec: unit.durationSec,
-      pitchMidi: Number.isNaN(unit.pitchMidi) ? null : unit.pitchMidi,
-      loudnessDb: unit.loudnessDb,
+      durationSec: catalog.unitDurationSec[unitId]!,
+      pitchMidi: Number.isNaN(pitchMidi) ? null : pitchMidi,
+      loudnessDb: catalog.unitLoudnessDb[unitId]!,
     };
   }
 
@@ -550,7 +558,27 @@ export class MassAudio extends EventEmitter<MassAudioEvents> {
     request: RegenerateRequest & { readonly outPath: string },
     onProgress?: (progress: RegenerateProgress) => void,
   ): Promise<RegenerateResult> {
-    return regenerate(this, request, onProgress);
+    // The target is analysed in the worker pool (`targetAnalyzer`); source ranges stay cached across
+    // regenerations (a file's ranges are dropped when the indexer reports a change to it).
+    if (!this.regenSources) {
+      const cache = new SourceCache({ maxBytes: REGEN_CACHE_BYTES });
+      this.on("file", (event) => {
+        cache.forget(event.path);
+        if (event.from) cache.forget(event.from);
+      });
+      this.regenSources = cache;
+    }
+    return regenerate(this, request, onProgress, { cache: this.regenSources });
+  }
+
+  /**
+   * The analysis port regeneration targets go through (`regenerate` asks its holder for it): the worker
+   * pool, created on first use; undefined once the service is closed.
+   */
+  targetAnalyzer(): Analyzer | undefined {
+    if (this.closed) return undefined;
+    this.analyzer ??= createWorkerAnalyzer({ threads: this.options.workers });
+    return this.analyzer;
   }
 
   // ---------------------------------------------------------------- status
@@ -574,6 +602,7 @@ export class MassAudio extends EventEmitter<MassAudioEvents> {
     await this.unwatch();
     await this.indexerInstance?.close();
     if (this.ownsAnalyzer) await this.analyzer?.close();
+    await this.regenSources?.close();
     await this.corpus.close();
   }
 }

@@ -7,6 +7,11 @@
  *
  * Determinism: the same corpus version, target, options and seed give the same bytes (the search, the
  * selection noise and the rendering are all deterministic; nothing depends on time or thread order).
+ *
+ * Responsiveness: the target is decoded and analysed in the service's worker pool when one is given
+ * (`deps.analyzer`); everything else runs on the calling thread in slices of about `deps.sliceMs` (4 ms),
+ * yielding to the event loop in between, so a daemon keeps answering queries while a regeneration runs.
+ * Slicing changes nothing in the result: the same steps run in the same order.
  */
 import { randomBytes } from "node:crypto";
 import { constants as fsConstants } from "node:fs";
@@ -19,23 +24,26 @@ import type { Unit } from "../core/analysis/unit.js";
 import { resampleAll } from "../core/dsp/resample.js";
 import { samplesToSeconds } from "../core/dsp/time.js";
 import { MassAudioError, ParameterError, WriteError } from "../core/errors.js";
-import { makePeakSafe } from "../core/render/peak-limit.js";
-import { renderSequence, type RenderUnit } from "../core/render/render-sequence.js";
+import { PeakSafety } from "../core/render/peak-limit.js";
+import { SequenceRenderer, type RenderOptions, type RenderResult, type RenderUnit } from "../core/render/render-sequence.js";
 import { spectralResidual } from "../core/render/spectral-residual.js";
-import { buildLattice, type CandidateLattice } from "../core/select/candidate-lattice.js";
+import { buildLattice, type CandidateLattice, type LatticeCandidate } from "../core/select/candidate-lattice.js";
 import { resolveRegenOptions, type RegenOptions } from "../core/select/regen-params.js";
-import { selectSequence, type Selection, type SelectionOptions } from "../core/select/sequence-select.js";
+import { SequenceSearch, type Selection, type SelectionOptions } from "../core/select/sequence-select.js";
+import type { Analyzer } from "../corpus/analyzer.js";
 import { categoriesOfMask } from "../corpus/categories.js";
 import type { Corpus } from "../corpus/corpus.js";
 import { identifyFile } from "../corpus/fingerprint.js";
-import { standardise, type GroupWeights } from "../corpus/feature-space.js";
+import { standardise, type FeatureSpace, type GroupWeights } from "../corpus/feature-space.js";
 import type { UnitRecord } from "../corpus/store.js";
 import type { UnitFilter } from "../corpus/unit-filter.js";
-import { analyzeSamples } from "../io/analyze-file.js";
+import { analyzeClip, analyzeSamples } from "../io/analyze-file.js";
+import type { UnitEmbedderPort } from "../io/unit-embedding-collector.js";
 import { readWholeFile } from "../io/audio-reader.js";
 import { writeWav, type WavSampleFormat } from "../io/wav-writer.js";
-import { cachedUnit, searchCandidates } from "./candidate-search.js";
+import { cachedUnit, prepareCandidateSearch } from "./candidate-search.js";
 import { SourceCache } from "./source-cache.js";
+import { DEFAULT_SLICE_MS, TimeSlicer, type Yielder } from "./time-slicer.js";
 
 /** Why a regeneration could not run (beyond bad parameters, unreadable files and write failures). */
 export type RegenerateFailure = "target_no_units" | "empty_corpus" | "no_candidates";
@@ -149,9 +157,41 @@ export interface RegenerateDeps {
   readonly selector?: (lattice: CandidateLattice, options: SelectionOptions) => Selection;
   /** Replaces the index search for one target unit (evaluation baselines, e.g. random units). */
   readonly candidates?: (step: number, unit: Unit, filter: UnitFilter) => { unitIds: number[]; distances: number[] };
+  /**
+   * Analyses the target off the main thread (a worker pool); default: the holder's `targetAnalyzer()`
+   * (the service's pool). null, or an analyzer that cannot analyse targets: on the calling thread.
+   */
+  readonly analyzer?: Analyzer | null;
+  /**
+   * Longest stretch of main-thread work between two yields to the event loop, ms (default
+   * `DEFAULT_SLICE_MS`, 4 ms): queries keep being answered while a regeneration runs.
+   */
+  readonly sliceMs?: number;
 }
 
-type CorpusHolder = Corpus | { readonly corpus: Corpus };
+/** The corpus, or an object holding it (the `MassAudio` service, which also lends its worker pool). */
+type CorpusHolder =
+  | Corpus
+  | {
+      readonly corpus: Corpus;
+      targetAnalyzer?(): Analyzer | undefined;
+      /** The corpus's embedding model folder (targets are embedded like corpus units). */
+      readonly embeddingModelDir?: string;
+      /** The calling thread's embedder for that model. */
+      embedder?(): Promise<UnitEmbedderPort | undefined>;
+    };
+
+/** How the target gets embeddings like the corpus units: the model folder (worker jobs) or this thread's embedder. */
+interface EmbeddingPort {
+  readonly modelDir: string;
+  embedder(): Promise<UnitEmbedderPort | undefined>;
+}
+
+function embeddingOf(holder: CorpusHolder): EmbeddingPort | undefined {
+  if ("catalog" in holder || !holder.embeddingModelDir || !holder.corpus.embedding) return undefined;
+  const modelDir = holder.embeddingModelDir;
+  return { modelDir, embedder: async () => (holder.embedder ? holder.embedder() : undefined) };
+}
 
 const PITCH_MIDI = descriptorIndex("pitchMidi");
 /** Limiter look-ahead: 5 ms. */
@@ -162,6 +202,11 @@ const JOIN_OUT = ["rmsDb.end", "centroidHz.end", "mfcc1.mean", "mfcc2.mean", "fl
 
 function corpusOf(holder: CorpusHolder): Corpus {
   return "catalog" in holder ? holder : holder.corpus;
+}
+
+function analyzerOf(holder: CorpusHolder, deps: RegenerateDeps): Analyzer | undefined {
+  if (deps.analyzer !== undefined) return deps.analyzer ?? undefined;
+  return "catalog" in holder ? undefined : holder.targetAnalyzer?.();
 }
 
 function report(onProgress: ((p: RegenerateProgress) => void) | undefined, stage: RegenerateStage, done: number, total: number): void {
@@ -184,13 +229,55 @@ export function followSemitones(targetMidi: number, sourceMidi: number): number 
   return Math.round(d * 100) / 100;
 }
 
-async function loadTarget(target: RegenerateTarget): Promise<{ name: string; path?: string; channels: readonly Float32Array[]; sampleRateHz: number; bitDepth: number | undefined }> {
+interface LoadedTarget {
+  readonly name: string;
+  readonly path?: string;
+  readonly channels: readonly Float32Array[];
+  readonly sampleRateHz: number;
+  readonly bitDepth: number | undefined;
+}
+
+async function loadTarget(target: RegenerateTarget): Promise<LoadedTarget> {
   if ("path" in target) {
     const path = resolve(target.path);
     const { info, channels } = await readWholeFile(path);
     return { name: path, path, channels, sampleRateHz: info.sampleRateHz, bitDepth: info.bitDepth };
   }
   return { name: target.name ?? "<clip>", channels: target.channels, sampleRateHz: target.sampleRateHz, bitDepth: target.bitDepth };
+}
+
+/**
+ * Decodes (file targets) and analyses the target with the corpus code path: in the analyzer's worker pool
+ * when it offers target analysis (a clip's samples go there as a copy, moved rather than cloned), else
+ * here. A failure off-thread is repeated here, so that it surfaces as the same typed error (DecodeError,
+ * AnalysisError ...) with its fields.
+ */
+async function analyseTarget(
+  spec: RegenerateTarget,
+  options: AnalysisOptions,
+  analyzer: Analyzer | undefined,
+  embedding: EmbeddingPort | undefined,
+): Promise<{ target: LoadedTarget; units: Unit[]; embeddings: (Float32Array | null)[] | undefined }> {
+  if (analyzer?.analyzeTarget) {
+    const path = "path" in spec ? resolve(spec.path) : undefined;
+    const model = embedding ? { embeddingModelDir: embedding.modelDir } : {};
+    const outcome = await analyzer.analyzeTarget(
+      "path" in spec
+        ? { path: path!, options, ...model }
+        : { channels: spec.channels.map((data) => data.slice()), sampleRateHz: spec.sampleRateHz, name: spec.name ?? "<clip>", options, ...model },
+    );
+    if (outcome.ok) {
+      const target: LoadedTarget =
+        "path" in spec
+          ? { name: path!, path, channels: outcome.channels ?? [], sampleRateHz: outcome.sampleRateHz, bitDepth: outcome.bitDepth }
+          : { name: spec.name ?? "<clip>", channels: spec.channels, sampleRateHz: spec.sampleRateHz, bitDepth: spec.bitDepth };
+      return { target, units: outcome.units, embeddings: outcome.embeddings };
+    }
+  }
+  const target = await loadTarget(spec);
+  const embedder = embedding ? await embedding.embedder() : undefined;
+  const analysis = await analyzeClip(target.channels, target.sampleRateHz, options, target.name, embedder ? { embedder } : {});
+  return { target, units: analysis.units, embeddings: analysis.embeddings };
 }
 
 /** Copies `data[from, from + length)` into a new array, zeros outside. */
@@ -225,43 +312,90 @@ async function readUnitSource(
     const padded = readStart < 0 ? window(data, readStart, data.length - readStart) : data;
     const atRate = sourceRate === outRate ? padded : resampleAll(padded, sourceRate, outRate);
     const offset = sourceRate === outRate ? sourceMargin - marginFrames : Math.round((sourceMargin * outRate) / sourceRate) - marginFrames;
-    return window(atRate, offset, wantFrames);
+    // Rendering only reads its sources: a view of the cached range is enough when it holds the window.
+    return offset >= 0 && offset + wantFrames <= atRate.length ? atRate.subarray(offset, offset + wantFrames) : window(atRate, offset, wantFrames);
   });
   return { source, sourceMargin };
 }
 
-/** Sums the layers (mono layers go to every channel), mixes wet/dry with the target, makes the result peak-safe. */
-function mixLayers(
+/** Frames processed between two checks of the time slice in whole-signal loops: 16384 frames (0.37 s at 44.1 kHz). */
+const CHUNK_FRAMES = 16_384;
+
+/** `out[c] += layer[c % layer.length]` over all frames, in slices. */
+async function addInto(out: readonly Float32Array[], layer: readonly Float32Array[], yielder: Yielder): Promise<void> {
+  const frames = out[0]?.length ?? 0;
+  for (let from = 0; from < frames; from += CHUNK_FRAMES) {
+    const to = Math.min(frames, from + CHUNK_FRAMES);
+    out.forEach((data, c) => {
+      const layerData = layer[c % layer.length]!;
+      for (let n = from; n < to; n++) data[n] = data[n]! + layerData[n]!;
+    });
+    if (yielder.due()) await yielder.pause();
+  }
+}
+
+/**
+ * Sums the layers (mono layers go to every channel), mixes wet/dry with the target, makes the result
+ * peak-safe; in slices.
+ */
+async function mixLayers(
   layerOutputs: readonly Float32Array[][],
   targetAtRate: readonly Float32Array[],
   wet: number,
   peak: RegenOptions["peak"],
   outRate: number,
-): { mix: Float32Array[]; peakGain: number } {
+  yielder: Yielder,
+): Promise<{ mix: Float32Array[]; peakGain: number }> {
   const channelCount = Math.max(...layerOutputs.map((out) => out.length));
   const frames = layerOutputs[0]![0]!.length;
-  const mix = Array.from({ length: channelCount }, (_, c) => {
-    if (layerOutputs.length === 1 && layerOutputs[0]!.length === channelCount) return layerOutputs[0]![c]!;
-    const data = new Float32Array(frames);
-    for (const out of layerOutputs) {
-      const layerData = out[c % out.length]!;
-      for (let n = 0; n < frames; n++) data[n] = data[n]! + layerData[n]!;
-    }
-    return data;
-  });
+  let mix: Float32Array[];
+  if (layerOutputs.length === 1 && layerOutputs[0]!.length === channelCount) {
+    mix = layerOutputs[0]!;
+  } else {
+    mix = Array.from({ length: channelCount }, () => new Float32Array(frames));
+    for (const out of layerOutputs) await addInto(mix, out, yielder);
+  }
   if (wet < 1) {
     const dry = 1 - wet;
-    mix.forEach((data, c) => {
-      const original = targetAtRate[c % targetAtRate.length]!;
-      for (let n = 0; n < frames; n++) data[n] = wet * data[n]! + dry * original[n]!;
-    });
+    for (let from = 0; from < frames; from += CHUNK_FRAMES) {
+      const to = Math.min(frames, from + CHUNK_FRAMES);
+      mix.forEach((data, c) => {
+        const original = targetAtRate[c % targetAtRate.length]!;
+        for (let n = from; n < to; n++) data[n] = wet * data[n]! + dry * original[n]!;
+      });
+      if (yielder.due()) await yielder.pause();
+    }
   }
-  const peakGain = makePeakSafe(mix, peak, Math.max(1, Math.round(LIMITER_LOOKAHEAD_SEC * outRate)));
-  return { mix, peakGain };
+  const stage = new PeakSafety(mix, peak, Math.max(1, Math.round(LIMITER_LOOKAHEAD_SEC * outRate)));
+  while (!stage.run(CHUNK_FRAMES)) if (yielder.due()) await yielder.pause();
+  return { mix, peakGain: stage.gain };
+}
+
+/** Renders a layer unit by unit, yielding between units when the slice is used up. */
+async function renderSliced(reference: readonly Float32Array[], units: readonly RenderUnit[], options: RenderOptions, yielder: Yielder): Promise<RenderResult> {
+  const renderer = new SequenceRenderer(reference, units, options);
+  while (!renderer.done) {
+    renderer.next();
+    if (yielder.due()) await yielder.pause();
+  }
+  return renderer.finish();
+}
+
+/** The edge features of a candidate for the join cost, from its stored record. */
+function latticeInfo(space: FeatureSpace, record: UnitRecord, z: Float64Array): Omit<LatticeCandidate, "unitId"> {
+  standardise(space, record.vector, z);
+  return {
+    fileId: record.fileId,
+    unitIndex: record.index,
+    joinIn: Float32Array.from(JOIN_IN, (c) => z[c]!),
+    joinOut: Float32Array.from(JOIN_OUT, (c) => z[c]!),
+  };
 }
 
 /**
- * Runs analysis, search, selection and rendering, and returns the audio without writing it.
+ * Runs analysis, search, selection and rendering, and returns the audio without writing it. The target
+ * is analysed in a worker pool when one is at hand (`deps.analyzer`, else the holder's); everything else
+ * runs on the calling thread in slices of about `deps.sliceMs`, yielding to the event loop in between.
  * @throws RegenerateError (target without units, empty corpus, filter matching nothing); DecodeError for
  *   an unreadable target or source; ParameterError for bad options, weights or filters.
  */
@@ -274,14 +408,16 @@ export async function regenerateAudio(
   const corpus = corpusOf(holder);
   const options = resolveRegenOptions(request.options);
   const analysisOptions = resolveAnalysisOptions(request.analysis ?? {});
+  const slicer = new TimeSlicer(deps.sliceMs ?? DEFAULT_SLICE_MS);
   const t0 = performance.now();
 
-  // ---- analyse the target (the corpus code path)
+  // ---- analyse the target (the corpus code path); meanwhile, identify its file (to leave it out)
   report(onProgress, "analyse", 0, 1);
-  const target = await loadTarget(request.target);
+  const targetPath = "path" in request.target ? resolve(request.target.path) : undefined;
+  const identifying = !options.includeTarget && targetPath ? identifyFile(targetPath) : undefined;
+  identifying?.catch(() => undefined); // an unreadable target fails in the analysis first
+  const { target, units, embeddings } = await analyseTarget(request.target, analysisOptions, analyzerOf(holder, deps), embeddingOf(holder));
   const targetFrames = target.channels[0]?.length ?? 0;
-  const analysis = analyzeSamples(target.channels, target.sampleRateHz, analysisOptions, target.name);
-  const units: Unit[] = analysis.units;
   if (!units.some((u) => !u.silent)) {
     throw new RegenerateError(
       "target_no_units",
@@ -290,17 +426,19 @@ export async function regenerateAudio(
   }
   report(onProgress, "analyse", 1, 1);
   const t1 = performance.now();
+  slicer.restart();
 
   if (corpus.catalog.liveUnitCount === 0) throw new RegenerateError("empty_corpus", "the corpus has no units (index a folder first)");
   const excludeFileIds = [...(request.filter?.excludeFileIds ?? [])];
-  if (!options.includeTarget && target.path) {
+  if (identifying && target.path) {
     // The target's own file, found by path and by content (a copy or a symlinked path is the same file).
     const own = corpus.store.getFileByPath(target.path);
     if (own) excludeFileIds.push(own.id);
-    const identity = await identifyFile(target.path);
+    const identity = await identifying;
     for (const file of corpus.store.findFilesByContent(identity.fingerprint, identity.sizeBytes)) {
       if (!excludeFileIds.includes(file.id)) excludeFileIds.push(file.id);
     }
+    slicer.restart();
   }
   const filter: UnitFilter = { ...request.filter, excludeFileIds };
   const selectionOptions: SelectionOptions = {
@@ -336,6 +474,7 @@ export async function regenerateAudio(
   const layerOutputs: Float32Array[][] = [];
   let selectionCost = 0;
   let reference: readonly Float32Array[] = targetAtRate;
+  await slicer.check();
   try {
     for (let layer = 1; layer <= options.layers; layer++) {
       // ---- what this layer must match: the target (layer 1), else the residual after the layers placed
@@ -344,22 +483,40 @@ export async function regenerateAudio(
       if (layer === 1) {
         vectors = units.map((unit) => (unit.silent ? null : unit.vector));
       } else {
-        const placed = layerOutputs.reduce((sum, out) => sum.map((data, c) => data.map((v, n) => v + out[c % out.length]![n]!)));
+        const placed = Array.from({ length: layerOutputs[0]!.length }, () => new Float32Array(targetAtRate[0]!.length));
+        for (const out of layerOutputs) await addInto(placed, out, slicer);
         const residual = spectralResidual(targetAtRate, placed);
         reference = [residual];
-        vectors = slots.map((slot, i) => {
-          if (units[i]!.silent) return null;
+        vectors = [];
+        for (let i = 0; i < slots.length; i++) {
+          const slot = slots[i]!;
+          if (units[i]!.silent) {
+            vectors.push(null);
+            continue;
+          }
           const piece = analyzeSamples([residual.subarray(slot.startFrame, slot.endFrame)], outRate, { segment: "whole" }, target.name);
-          const unit = piece.units.find((u) => !u.silent);
-          return unit ? unit.vector : null;
-        });
+          vectors.push(piece.units.find((u) => !u.silent)?.vector ?? null);
+          if (slicer.due()) await slicer.pause();
+        }
       }
 
       // ---- candidates per target unit (units already used at a slot by earlier layers are left out)
       const extra = layer - 1;
-      const found = deps.candidates
-        ? units.map((unit, i) => (vectors[i] ? deps.candidates!(i, { ...unit, vector: vectors[i] }, filter) : { unitIds: [], distances: [] }))
-        : searchCandidates(corpus, vectors, options.k + extra, filter, request.weights);
+      const found: { unitIds: number[]; distances: number[] }[] = [];
+      if (deps.candidates) {
+        for (let i = 0; i < units.length; i++) {
+          const vector = vectors[i];
+          found.push(vector ? deps.candidates(i, { ...units[i]!, vector }, filter) : { unitIds: [], distances: [] });
+          if (slicer.due()) await slicer.pause();
+        }
+      } else {
+        const searcher = await prepareCandidateSearch(corpus, options.k + extra, filter, request.weights, slicer);
+        for (let i = 0; i < vectors.length; i++) {
+          // Layer 1 matches the target units, embedded as the corpus is; residual layers by descriptors.
+          found.push(searcher.search(vectors[i] ?? null, layer === 1 ? (embeddings?.[i] ?? null) : null));
+          if (slicer.due()) await slicer.pause();
+        }
+      }
       const steps = found.map((step, i) => {
         if (extra === 0) return step;
         const keep = step.unitIds.map((id, j) => j).filter((j) => !usedAt[i]!.has(step.unitIds[j]!)).slice(0, options.k);
@@ -370,26 +527,38 @@ export async function regenerateAudio(
         if (layer === 1) throw new RegenerateError("no_candidates", "no corpus unit matches the filter (check --folder / --category / ranges)");
         break;
       }
+      // Records and join features of every distinct candidate (a store read each on large corpora).
       const records = new Map<number, UnitRecord>();
+      const infos = new Map<number, Omit<LatticeCandidate, "unitId">>();
       const space = corpus.space;
       const z = new Float64Array(space.columns.length);
-      const lattice = buildLattice(steps, (unitId) => {
-        const record = cachedUnit(corpus, unitId);
-        records.set(unitId, record);
-        standardise(space, record.vector, z);
-        return {
-          fileId: record.fileId,
-          unitIndex: record.index,
-          joinIn: Float32Array.from(JOIN_IN, (c) => z[c]!),
-          joinOut: Float32Array.from(JOIN_OUT, (c) => z[c]!),
-        };
-      });
+      for (const step of steps) {
+        for (const unitId of step.unitIds) {
+          if (records.has(unitId)) continue;
+          const record = cachedUnit(corpus, unitId);
+          records.set(unitId, record);
+          infos.set(unitId, latticeInfo(space, record, z));
+        }
+        if (slicer.due()) await slicer.pause();
+      }
+      const lattice = buildLattice(steps, (unitId) => infos.get(unitId)!);
       let tb = performance.now();
       timing.search += tb - ta;
 
       // ---- sequence selection
       ta = tb;
-      const selection = (deps.selector ?? selectSequence)(lattice, { ...selectionOptions, seed: options.seed + layer - 1 });
+      const layerSelection = { ...selectionOptions, seed: options.seed + layer - 1 };
+      let selection: Selection;
+      if (deps.selector) {
+        selection = deps.selector(lattice, layerSelection);
+      } else {
+        const search = new SequenceSearch(lattice, layerSelection);
+        while (!search.done) {
+          search.step();
+          if (slicer.due()) await slicer.pause();
+        }
+        selection = search.result();
+      }
       selectionCost += selection.cost;
       report(onProgress, "select", layer, options.layers);
       tb = performance.now();
@@ -403,6 +572,7 @@ export async function regenerateAudio(
       let previousSource: { fileId: number; endFrame: number } | null = null;
       let previousSlotEnd = -1;
       for (let i = 0; i < units.length; i++) {
+        if (slicer.due()) await slicer.pause();
         const slot = slots[i]!;
         const choice = selection.choices[i]!;
         const slotFrames = slot.endFrame - slot.startFrame;
@@ -460,15 +630,12 @@ export async function regenerateAudio(
 
       // ---- render this layer, gain-matched to what it must fill (the target, or the residual)
       ta = tb;
-      const rendered = renderSequence(reference, renderUnits, {
-        sampleRateHz: outRate,
-        channelCount,
-        marginFrames,
-        fit: options.fit,
-        dynamics: options.dynamics,
-        wet: 1,
-        peak: "off",
-      });
+      const rendered = await renderSliced(
+        reference,
+        renderUnits,
+        { sampleRateHz: outRate, channelCount, marginFrames, fit: options.fit, dynamics: options.dynamics, wet: 1, peak: "off" },
+        slicer,
+      );
       layerOutputs.push(rendered.channels);
       listed.forEach((u, i) => allUnits.push({ ...u, gainDb: rendered.units[i]!.gainDb, stretch: rendered.units[i]!.stretch, repeats: rendered.units[i]!.repeats }));
       report(onProgress, "render", layer, options.layers);
@@ -480,7 +647,7 @@ export async function regenerateAudio(
 
   // ---- mix the layers, wet/dry with the original, peak safety
   const ta = performance.now();
-  const { mix, peakGain } = mixLayers(layerOutputs, targetAtRate, options.wet, options.peak, outRate);
+  const { mix, peakGain } = await mixLayers(layerOutputs, targetAtRate, options.wet, options.peak, outRate, slicer);
   timing.render += performance.now() - ta;
 
   return {
@@ -638,7 +805,8 @@ interface SidecarFile {
  * @throws ParameterError for a file that is not a regen sidecar or an option a re-render cannot change;
  *   DecodeError for an unreadable target or source; WriteError as `regenerate`.
  */
-export async function rerender(request: RerenderRequest, deps: Pick<RegenerateDeps, "cache"> = {}): Promise<RegenerateResult> {
+export async function rerender(request: RerenderRequest, deps: Pick<RegenerateDeps, "cache" | "sliceMs"> = {}): Promise<RegenerateResult> {
+  const slicer = new TimeSlicer(deps.sliceMs ?? DEFAULT_SLICE_MS);
   let sidecar: SidecarFile;
   try {
     sidecar = JSON.parse(await readFile(resolve(request.sidecarPath), "utf8")) as SidecarFile;
@@ -699,8 +867,13 @@ export async function rerender(request: RerenderRequest, deps: Pick<RegenerateDe
       }
       const tb = performance.now();
       readMs += tb - ta;
-      const reference = layer === 1 ? targetAtRate : [spectralResidual(targetAtRate, layerOutputs.reduce((sum, out) => sum.map((data, c) => data.map((v, n) => v + out[c % out.length]![n]!))))];
-      const rendered = renderSequence(reference, renderUnits, { sampleRateHz: outRate, channelCount, marginFrames, fit: options.fit, dynamics: options.dynamics, wet: 1, peak: "off" });
+      let reference: readonly Float32Array[] = targetAtRate;
+      if (layer > 1) {
+        const placed = Array.from({ length: layerOutputs[0]!.length }, () => new Float32Array(targetAtRate[0]!.length));
+        for (const out of layerOutputs) await addInto(placed, out, slicer);
+        reference = [spectralResidual(targetAtRate, placed)];
+      }
+      const rendered = await renderSliced(reference, renderUnits, { sampleRateHz: outRate, channelCount, marginFrames, fit: options.fit, dynamics: options.dynamics, wet: 1, peak: "off" }, slicer);
       layerOutputs.push(rendered.channels);
       units.forEach((u, i) => allUnits.push({ ...u, gainDb: rendered.units[i]!.gainDb, stretch: rendered.units[i]!.stretch, repeats: rendered.units[i]!.repeats }));
       renderMs += performance.now() - tb;
@@ -709,7 +882,7 @@ export async function rerender(request: RerenderRequest, deps: Pick<RegenerateDe
     if (!deps.cache) await cache.close();
   }
   const ta = performance.now();
-  const { mix, peakGain } = mixLayers(layerOutputs, targetAtRate, options.wet, options.peak, outRate);
+  const { mix, peakGain } = await mixLayers(layerOutputs, targetAtRate, options.wet, options.peak, outRate, slicer);
   renderMs += performance.now() - ta;
   const audio: RegeneratedAudio = {
     channels: mix,

@@ -103,6 +103,21 @@ export class SourceCache {
     return pending;
   }
 
+  /** Drops the cached ranges and the open reader of a file (its content changed or it went away). */
+  forget(path: string): void {
+    const prefix = `${path}\u0000`;
+    for (const [key, entry] of this.ranges) {
+      if (!key.startsWith(prefix)) continue;
+      this.ranges.delete(key);
+      this.bytes -= entry.bytes;
+    }
+    const reader = this.readers.get(path);
+    if (reader) {
+      this.readers.delete(path);
+      void reader.then((r) => r.close()).catch(() => undefined);
+    }
+  }
+
   stats(): SourceCacheStats {
     return { hits: this.hits, misses: this.misses, bytes: this.bytes, entries: this.ranges.size };
   }

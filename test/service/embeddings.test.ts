@@ -3,7 +3,7 @@
  * the same decoded stream, the feature space carries it, queries are embedded the same way, and the
  * corpus never mixes models.
  */
-import { cp, rm } from "node:fs/promises";
+import { cp, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ANALYSIS_RATE_HZ } from "../../src/core/analysis/analysis-config.js";
@@ -109,6 +109,27 @@ describe("unit embeddings in the corpus (default model)", () => {
       const file = await service.find({ target: { path: join(root, "bd_haus.flac") }, k: 1, weights: { embedding: 1, timbre: 0, pitch: 0, loudness: 0, duration: 0 } });
       expect(file.query.source).toBe("corpus-file");
       expect(file.hits[0]!.path).not.toBe(join(root, "bd_haus.flac"));
+    } finally {
+      await service.close();
+    }
+  });
+
+  it("regeneration embeds its target like the corpus: each unit finds itself at distance ~0 (own file included)", async () => {
+    const service = await open(join(temp.dir, "db1"));
+    try {
+      const result = await service.regenerate({
+        target: { path: join(root, "loop_amen.flac") },
+        outPath: join(temp.dir, "self.wav"),
+        options: { includeTarget: true, variety: 0, novelty: 0, join: 0, peak: "off" },
+        weights: { timbre: 0, pitch: 0, loudness: 0, duration: 0, embedding: 1 },
+      });
+      const sidecar = JSON.parse(await readFile(result.sidecarPath, "utf8")) as { units: { source: { path: string } | null; distance: number }[] };
+      const used = sidecar.units.filter((u) => u.source !== null);
+      expect(used.length).toBeGreaterThan(3);
+      for (const unit of used) {
+        expect(unit.source!.path).toBe(join(root, "loop_amen.flac"));
+        expect(unit.distance).toBeLessThan(0.01);
+      }
     } finally {
       await service.close();
     }

@@ -1,7 +1,7 @@
 import { readFile, stat, writeFile, copyFile, chmod, mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createInlineAnalyzer } from "../../src/corpus/analyzer.js";
+import { createInlineAnalyzer, createWorkerAnalyzer } from "../../src/corpus/analyzer.js";
 import { DecodeError, ParameterError, WriteError } from "../../src/core/errors.js";
 import { readWholeFile } from "../../src/io/audio-reader.js";
 import { searchCandidates } from "../../src/service/candidate-search.js";
@@ -108,6 +108,15 @@ describe("regenerate (real SQLite + HNSW, CC0 files)", () => {
     expect(bytesA.equals(await readFile(c.outPath))).toBe(false);
   });
 
+  it("the service's regenerate (shared source cache) writes the same bytes as a one-off regeneration", async () => {
+    const options = { variety: 0.5, seed: 21 };
+    const once = await regenerate(service, { target: { path: targetPath }, outPath: join(dir, "once.wav"), options });
+    for (const name of ["warm-1.wav", "warm-2.wav"]) {
+      const warm = await service.regenerate({ target: { path: targetPath }, outPath: join(dir, name), options });
+      expect((await readFile(warm.outPath)).equals(await readFile(once.outPath))).toBe(true);
+    }
+  });
+
   it("never violates maxUses, category and folder constraints", async () => {
     const audio = await regenerateAudio(service, {
       target: { path: targetPath },
@@ -190,6 +199,57 @@ describe("regenerate (real SQLite + HNSW, CC0 files)", () => {
     }
   });
 
+  it("analysing in the worker pool and yielding at every step gives the bytes of one pass on the main thread", async () => {
+    const clip = await readWholeFile(targetPath);
+    const requests = [
+      { target: { path: targetPath }, options: { variety: 0.4, seed: 3 } },
+      { target: { channels: clip.channels, sampleRateHz: 44100 }, options: { fit: "stretch", layers: 2 } },
+    ];
+    const analyzer = createWorkerAnalyzer({ threads: 1 });
+    try {
+      for (const request of requests) {
+        const inline = await regenerateAudio(service, request, undefined, { analyzer: null, sliceMs: Infinity });
+        const sliced = await regenerateAudio(service, request, undefined, { analyzer, sliceMs: 0 });
+        expect(sliced.units).toEqual(inline.units);
+        sliced.channels.forEach((data, c) => expect(Buffer.from(data.buffer, data.byteOffset, data.byteLength).equals(Buffer.from(inline.channels[c]!.buffer, inline.channels[c]!.byteOffset, inline.channels[c]!.byteLength))).toBe(true));
+      }
+      // The caller's clip is untouched (the worker got a copy).
+      expect(clip.channels[0]!.length).toBeGreaterThan(0);
+      await expect(regenerateAudio(service, { target: { path: join(dir, "no-such.wav") } }, undefined, { analyzer })).rejects.toBeInstanceOf(DecodeError);
+    } finally {
+      await analyzer.close();
+    }
+  }, 60_000);
+
+  it("keeps the event loop turning while it works", async () => {
+    let turns = 0;
+    let running = true;
+    const turn = (): void => {
+      turns++;
+      if (running) setImmediate(turn);
+    };
+    setImmediate(turn);
+    const audio = await regenerateAudio(service, { target: { path: targetPath } }, undefined, { sliceMs: 0 });
+    running = false;
+    // At least one turn per target unit in each of search, selection, reading and rendering.
+    expect(turns).toBeGreaterThan(4 * audio.units.length);
+  });
+
+  it("index search with the target's file left out agrees with the filtered corpus search", async () => {
+    const { analyzeFile } = await import("../../src/io/analyze-file.js");
+    const vectors = (await analyzeFile(targetPath)).units.map((u) => u.vector);
+    const own = service.corpus.store.getFileByPath(targetPath)!.id;
+    const filter = { excludeFileIds: [own] };
+    const indexed = searchCandidates(service.corpus, vectors, 5, filter, undefined, { exactMaxUnits: 0 });
+    vectors.forEach((vector, i) => {
+      const single = service.corpus.search({ point: service.corpus.toPoint(vector), k: 5, filter });
+      expect(indexed[i]!.unitIds).toEqual(single.hits.map((h) => h.unitId));
+      // HNSW distances are single precision; the filtered search on this small corpus ranks exactly.
+      indexed[i]!.distances.forEach((d, j) => expect(d).toBeCloseTo(single.hits[j]!.distance, 5));
+      for (const id of indexed[i]!.unitIds) expect(service.corpus.unit(id).fileId).not.toBe(own);
+    });
+  });
+
   it("refuses a silent target with a typed error", async () => {
     const silence = [new Float32Array(44100)];
     await expect(regenerateAudio(service, { target: { channels: silence, sampleRateHz: 44100 } })).rejects.toMatchObject({ reason: "target_no_units" });
@@ -239,6 +299,21 @@ describe("SourceCache", () => {
       expect(Array.from(range.channels[1]!)).toEqual(Array.from(whole.channels[1]!.subarray(10_000, 12_000)));
       expect(await cache.read(path, 10_000, 12_000)).toBe(range);
       expect(cache.stats()).toMatchObject({ hits: 1, misses: 1, entries: 1, bytes: 2 * 2000 * 4 });
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it("forgets a file's ranges on request (its content changed)", async () => {
+    const cache = new SourceCache({ maxBytes: 1 << 20 });
+    try {
+      const first = await cache.read(path, 0, 1000);
+      await cache.read(path, 1000, 2000);
+      cache.forget(path);
+      expect(cache.stats()).toMatchObject({ bytes: 0, entries: 0 });
+      const again = await cache.read(path, 0, 1000);
+      expect(again).not.toBe(first);
+      expect(Array.from(again.channels[0]!)).toEqual(Array.from(first.channels[0]!));
     } finally {
       await cache.close();
     }

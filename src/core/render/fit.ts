@@ -30,12 +30,21 @@ export interface FitResult {
   readonly repeats: number;
 }
 
-function copyWindow(channels: readonly Float32Array[], from: number, length: number): Float32Array[] {
-  return channels.map((input) => {
-    const out = new Float32Array(length);
+/** `channels[c][from, from + length)` (zeros outside) into `scratch[c]` when given, else into new arrays. */
+function copyWindow(channels: readonly Float32Array[], from: number, length: number, scratch?: readonly Float32Array[]): Float32Array[] {
+  return channels.map((input, c) => {
+    const out = scratch ? scratch[c]!.subarray(0, length) : new Float32Array(length);
     const start = Math.max(0, from);
     const end = Math.min(input.length, from + length);
-    if (end > start) out.set(input.subarray(start, end), start - from);
+    if (end > start) {
+      if (scratch) {
+        out.fill(0, 0, start - from);
+        out.fill(0, end - from);
+      }
+      out.set(input.subarray(start, end), start - from);
+    } else if (scratch) {
+      out.fill(0);
+    }
     return out;
   });
 }
@@ -47,7 +56,9 @@ function copyWindow(channels: readonly Float32Array[], from: number, length: num
  * @param slotFrames slot length in frames (integer >= 1).
  * @param mode trim | loop | stretch.
  * @param sampleRateHz rate of the audio (WSOLA frame size).
- * @throws ParameterError on bad lengths or an unknown mode.
+ * @param scratch optional output buffers, one per source channel, each at least `slotFrames + 2 *
+ *   marginFrames` long: the result's channels are then views of them (valid until their next use).
+ * @throws ParameterError on bad lengths, too short scratch buffers or an unknown mode.
  */
 export function fitToSlot(
   channels: readonly Float32Array[],
@@ -55,6 +66,7 @@ export function fitToSlot(
   slotFrames: number,
   mode: FitMode,
   sampleRateHz: number,
+  scratch?: readonly Float32Array[],
 ): FitResult {
   const total = channels[0]?.length ?? 0;
   const unitFrames = total - 2 * marginFrames;
@@ -63,6 +75,9 @@ export function fitToSlot(
   if (unitFrames < 1) throw new ParameterError(`fit: source has ${total} frames, fewer than its margins plus one`);
   const outFrames = slotFrames + 2 * marginFrames;
   const fadeFrames = Math.max(1, 2 * marginFrames);
+  if (scratch && (scratch.length < channels.length || scratch.some((data, c) => c < channels.length && data.length < outFrames))) {
+    throw new ParameterError(`fit: scratch needs ${channels.length} buffers of at least ${outFrames} frames`);
+  }
 
   if (mode === "stretch") {
     const wanted = slotFrames / unitFrames;
@@ -72,22 +87,22 @@ export function fitToSlot(
       const stretched = wsolaStretch(channels, stretchedFrames, sampleRateHz);
       // Slot start = the unit's stretched start, shifted back by the (unstretched) margin.
       const from = Math.round(marginFrames * factor) - marginFrames;
-      const out = copyWindow(stretched, from, outFrames);
+      const out = copyWindow(stretched, from, outFrames, scratch);
       const end = stretchedFrames - from;
       if (end < outFrames) for (const data of out) applyFade(data, end - fadeFrames, fadeFrames, "out", "equal-power");
       return { channels: out, stretch: factor, repeats: 1 };
     }
-    return fitToSlot(channels, marginFrames, slotFrames, "trim", sampleRateHz);
+    return fitToSlot(channels, marginFrames, slotFrames, "trim", sampleRateHz, scratch);
   }
   if (mode === "trim" || unitFrames >= slotFrames || unitFrames < 2 * fadeFrames) {
-    const out = copyWindow(channels, 0, outFrames);
+    const out = copyWindow(channels, 0, outFrames, scratch);
     if (total < outFrames) for (const data of out) applyFade(data, total - fadeFrames, fadeFrames, "out", "equal-power");
     return { channels: out, stretch: 1, repeats: 1 };
   }
   if (mode !== "loop") throw new ParameterError(`fit: unknown mode "${String(mode)}"`);
   // Copy k (all of unit + margins) starts at k * unitFrames: its tail (last unit margin + after-margin)
   // crossfades with the head (before-margin + first unit margin) of copy k + 1, centred on the loop point.
-  const out = channels.map(() => new Float32Array(outFrames));
+  const out = channels.map((_, c) => (scratch ? scratch[c]!.subarray(0, outFrames).fill(0) : new Float32Array(outFrames)));
   let repeats = 0;
   for (let offset = 0; offset < outFrames; offset += unitFrames) {
     const isFirst = offset === 0;

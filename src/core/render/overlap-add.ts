@@ -35,6 +35,77 @@ function edgeGain(n: number, edge: Edge | null, direction: "in" | "out"): number
   return x <= 0 ? 1 : x >= 1 ? 0 : fadeInGain(1 - x, edge.shape);
 }
 
+/** Where a placement's neighbour sits: what its crossfades depend on. */
+export interface PlacementEdge {
+  readonly slotStartFrame: number;
+  readonly slotFrames: number;
+  readonly continuesPrevious: boolean;
+}
+
+/**
+ * Mixes one placement into the output, with crossfades shaped by its neighbours (placements are added one
+ * by one in start order; `overlapAdd` does all of them).
+ * @param out the output buffers (`channelCount` planar arrays).
+ * @param previous the placement before it (undefined for the first); next the one after it.
+ * @param index the placement's position (for error messages).
+ * @throws ParameterError when the placement has the wrong length or starts before `previous`.
+ */
+export function addPlacement(
+  out: readonly Float32Array[],
+  placement: Placement,
+  previous: PlacementEdge | undefined,
+  next: PlacementEdge | undefined,
+  marginFrames: number,
+  index = 0,
+): void {
+  const m = marginFrames;
+  const outputFrames = out[0]?.length ?? 0;
+  const channelCount = out.length;
+  const start = placement.slotStartFrame;
+  const end = start + placement.slotFrames;
+  if ((placement.channels[0]?.length ?? 0) !== placement.slotFrames + 2 * m) {
+    throw new ParameterError(`overlapAdd: placement ${index} has ${placement.channels[0]?.length ?? 0} frames, expected ${placement.slotFrames + 2 * m}`);
+  }
+  if (previous && previous.slotStartFrame > start) throw new ParameterError("overlapAdd: placements must be sorted by start");
+  const joinsPrevious = previous !== undefined && previous.slotStartFrame + previous.slotFrames >= start;
+  const joinsNext = next !== undefined && next.slotStartFrame <= end;
+  const fadeIn: Edge = joinsPrevious
+    ? { start: start - m, length: 2 * m, shape: placement.continuesPrevious ? "equal-gain" : "equal-power" }
+    : { start: start - m, length: m, shape: "equal-power" };
+  const boundary = joinsNext ? next.slotStartFrame : end;
+  const fadeOut: Edge = joinsNext
+    ? { start: boundary - m, length: 2 * m, shape: next.continuesPrevious ? "equal-gain" : "equal-power" }
+    : { start: end, length: m, shape: "equal-power" };
+  const from = Math.max(0, start - m);
+  const to = Math.min(outputFrames, (joinsNext ? boundary : end) + m);
+  const origin = start - m;
+  // Full gain between the fades; the fade regions evaluate the curves (once per frame for all channels).
+  const flatFrom = Math.min(to, Math.max(from, fadeIn.start + fadeIn.length));
+  const flatTo = Math.max(flatFrom, Math.min(to, fadeOut.start));
+  const sources = placement.channels;
+  const sourceCount = sources.length;
+  const gain = placement.gain;
+  for (let n = from; n < flatFrom; n++) {
+    const g = gain * edgeGain(n, fadeIn, "in") * edgeGain(n, fadeOut, "out");
+    for (let c = 0; c < channelCount; c++) {
+      const data = out[c]!;
+      data[n] = data[n]! + g * sources[c % sourceCount]![n - origin]!;
+    }
+  }
+  for (let c = 0; c < channelCount; c++) {
+    const data = out[c]!;
+    const input = sources[c % sourceCount]!;
+    for (let n = flatFrom; n < flatTo; n++) data[n] = data[n]! + gain * input[n - origin]!;
+  }
+  for (let n = flatTo; n < to; n++) {
+    const g = gain * edgeGain(n, fadeIn, "in") * edgeGain(n, fadeOut, "out");
+    for (let c = 0; c < channelCount; c++) {
+      const data = out[c]!;
+      data[n] = data[n]! + g * sources[c % sourceCount]![n - origin]!;
+    }
+  }
+}
+
 /**
  * Mixes placements (sorted by `slotStartFrame`) into new output buffers.
  * @param placements the fitted units; each with `slotFrames + 2 * marginFrames` frames.
@@ -51,41 +122,8 @@ export function overlapAdd(
   marginFrames: number,
 ): Float32Array[] {
   const out = Array.from({ length: channelCount }, () => new Float32Array(outputFrames));
-  const m = marginFrames;
   for (let p = 0; p < placements.length; p++) {
-    const placement = placements[p]!;
-    const previous = p > 0 ? placements[p - 1]! : undefined;
-    const next = p + 1 < placements.length ? placements[p + 1]! : undefined;
-    const start = placement.slotStartFrame;
-    const end = start + placement.slotFrames;
-    if ((placement.channels[0]?.length ?? 0) !== placement.slotFrames + 2 * m) {
-      throw new ParameterError(`overlapAdd: placement ${p} has ${placement.channels[0]?.length ?? 0} frames, expected ${placement.slotFrames + 2 * m}`);
-    }
-    if (previous && previous.slotStartFrame > start) throw new ParameterError("overlapAdd: placements must be sorted by start");
-    const joinsPrevious = previous !== undefined && previous.slotStartFrame + previous.slotFrames >= start;
-    const joinsNext = next !== undefined && next.slotStartFrame <= end;
-    const fadeIn: Edge = joinsPrevious
-      ? { start: start - m, length: 2 * m, shape: placement.continuesPrevious ? "equal-gain" : "equal-power" }
-      : { start: start - m, length: m, shape: "equal-power" };
-    const boundary = joinsNext ? next.slotStartFrame : end;
-    const fadeOut: Edge = joinsNext
-      ? { start: boundary - m, length: 2 * m, shape: next.continuesPrevious ? "equal-gain" : "equal-power" }
-      : { start: end, length: m, shape: "equal-power" };
-    const from = Math.max(0, start - m);
-    const to = Math.min(outputFrames, (joinsNext ? boundary : end) + m);
-    const origin = start - m;
-    // Full gain between the fades; the fade regions evaluate the curves.
-    const flatFrom = Math.min(to, Math.max(from, fadeIn.start + fadeIn.length));
-    const flatTo = Math.max(flatFrom, Math.min(to, fadeOut.start));
-    const sourceCount = placement.channels.length;
-    const gain = placement.gain;
-    for (let c = 0; c < channelCount; c++) {
-      const data = out[c]!;
-      const input = placement.channels[c % sourceCount]!;
-      for (let n = from; n < flatFrom; n++) data[n] = data[n]! + gain * edgeGain(n, fadeIn, "in") * edgeGain(n, fadeOut, "out") * input[n - origin]!;
-      for (let n = flatFrom; n < flatTo; n++) data[n] = data[n]! + gain * input[n - origin]!;
-      for (let n = flatTo; n < to; n++) data[n] = data[n]! + gain * edgeGain(n, fadeIn, "in") * edgeGain(n, fadeOut, "out") * input[n - origin]!;
-    }
+    addPlacement(out, placements[p]!, p > 0 ? placements[p - 1]! : undefined, p + 1 < placements.length ? placements[p + 1]! : undefined, marginFrames, p);
   }
   return out;
 }

@@ -5,7 +5,7 @@
  */
 import { ParameterError } from "../errors.js";
 import { fitToSlot, type FitMode } from "./fit.js";
-import { overlapAdd, type Placement } from "./overlap-add.js";
+import { addPlacement, type Placement } from "./overlap-add.js";
 import { makePeakSafe, type PeakMode } from "./peak-limit.js";
 import { varispeed } from "./varispeed.js";
 
@@ -66,32 +66,86 @@ function slotRms(channels: readonly Float32Array[], from: number, length: number
 }
 
 /**
- * Renders units into a new clip of the target's length.
- * @param target planar target audio at the output rate (for gain matching and the dry signal).
- * @param units slots sorted by start, with their sources.
- * @returns `options.channelCount` planar arrays as long as the target, plus what was applied per unit.
- * @throws ParameterError on bad options or unsorted / malformed units.
+ * Renders a sequence unit by unit, so that a caller can spread the work over several event-loop turns:
+ * `next()` fits, gain-matches and overlap-adds one unit; when `done`, `finish()` mixes wet/dry and applies
+ * the peak stage. `renderSequence` runs it to the end at once; both give the same samples.
  */
-export function renderSequence(target: readonly Float32Array[], units: readonly RenderUnit[], options: RenderOptions): RenderResult {
-  for (const key of ["dynamics", "wet"] as const) {
-    const v = options[key];
-    if (!(v >= 0 && v <= 1)) throw new ParameterError(`${key}: expected a number in [0, 1], got ${v}`);
-  }
-  if (!Number.isInteger(options.channelCount) || options.channelCount < 1) throw new ParameterError(`channelCount must be >= 1, got ${options.channelCount}`);
-  const outputFrames = target[0]?.length ?? 0;
-  const m = options.marginFrames;
-  const placements: Placement[] = [];
-  const rendered: RenderedUnit[] = [];
-  for (const unit of units) {
-    if (!unit.source) {
-      rendered.push({ gainDb: -Infinity, stretch: 1, repeats: 0 });
-      continue;
+export class SequenceRenderer {
+  private readonly target: readonly Float32Array[];
+  private readonly units: readonly RenderUnit[];
+  private readonly options: RenderOptions;
+  private readonly out: Float32Array[];
+  private readonly rendered: RenderedUnit[] = [];
+  /** Per unit: the unit placed before / after it (the nearest with a source), -1 when none. */
+  private readonly previousPlaced: Int32Array;
+  private readonly nextPlaced: Int32Array;
+  /** Fitting output, reused unit after unit: as many channels and frames as the largest unit needs. */
+  private readonly scratch: Float32Array[];
+  private placed = 0;
+  private i = 0;
+
+  /**
+   * @param target planar target audio at the output rate (for gain matching and the dry signal).
+   * @param units slots sorted by start, with their sources.
+   * @throws ParameterError on bad options.
+   */
+  constructor(target: readonly Float32Array[], units: readonly RenderUnit[], options: RenderOptions) {
+    for (const key of ["dynamics", "wet"] as const) {
+      const v = options[key];
+      if (!(v >= 0 && v <= 1)) throw new ParameterError(`${key}: expected a number in [0, 1], got ${v}`);
     }
+    if (!Number.isInteger(options.channelCount) || options.channelCount < 1) throw new ParameterError(`channelCount must be >= 1, got ${options.channelCount}`);
+    this.target = target;
+    this.units = units;
+    this.options = options;
+    const outputFrames = target[0]?.length ?? 0;
+    this.out = Array.from({ length: options.channelCount }, () => new Float32Array(outputFrames));
+    this.previousPlaced = new Int32Array(units.length);
+    this.nextPlaced = new Int32Array(units.length);
+    let last = -1;
+    for (let u = 0; u < units.length; u++) {
+      this.previousPlaced[u] = last;
+      if (units[u]!.source) last = u;
+    }
+    last = -1;
+    let channels = 0;
+    let frames = 0;
+    for (let u = units.length - 1; u >= 0; u--) {
+      const unit = units[u]!;
+      this.nextPlaced[u] = last;
+      if (!unit.source) continue;
+      last = u;
+      channels = Math.max(channels, unit.source.length);
+      frames = Math.max(frames, unit.slotFrames + 2 * options.marginFrames);
+    }
+    this.scratch = Array.from({ length: channels }, () => new Float32Array(frames));
+  }
+
+  /** True when every unit has been placed. */
+  get done(): boolean {
+    return this.i >= this.units.length;
+  }
+
+  /**
+   * Fits, gain-matches and overlap-adds the next unit.
+   * @throws ParameterError on a malformed or unsorted unit.
+   */
+  next(): void {
+    const u = this.i;
+    const unit = this.units[u];
+    if (!unit) return;
+    this.i++;
+    if (!unit.source) {
+      this.rendered.push({ gainDb: -Infinity, stretch: 1, repeats: 0 });
+      return;
+    }
+    const options = this.options;
+    const m = options.marginFrames;
     const source = unit.semitones === 0 ? unit.source : transposeWithMargins(unit.source, m, unit.semitones);
-    const fitted = fitToSlot(source, m, unit.slotFrames, options.fit, options.sampleRateHz);
+    const fitted = fitToSlot(source, m, unit.slotFrames, options.fit, options.sampleRateHz, this.scratch);
     let gainDb = 0;
     if (options.dynamics > 0) {
-      const want = slotRms(target, unit.slotStartFrame, unit.slotFrames);
+      const want = slotRms(this.target, unit.slotStartFrame, unit.slotFrames);
       const have = slotRms(fitted.channels, m, unit.slotFrames);
       if (have > 0 && want > 0) {
         const ratioDb = 20 * Math.log10(want / have);
@@ -100,28 +154,52 @@ export function renderSequence(target: readonly Float32Array[], units: readonly 
         gainDb = options.dynamics * MIN_GAIN_DB;
       }
     }
-    placements.push({
+    const placement: Placement = {
       slotStartFrame: unit.slotStartFrame,
       slotFrames: unit.slotFrames,
       channels: fitted.channels,
       gain: Math.pow(10, gainDb / 20),
       continuesPrevious: unit.continuesPrevious,
-    });
-    rendered.push({ gainDb, stretch: fitted.stretch, repeats: fitted.repeats });
+    };
+    const previous = this.previousPlaced[u]!;
+    const next = this.nextPlaced[u]!;
+    addPlacement(this.out, placement, previous >= 0 ? this.units[previous] : undefined, next >= 0 ? this.units[next] : undefined, m, this.placed++);
+    this.rendered.push({ gainDb, stretch: fitted.stretch, repeats: fitted.repeats });
   }
-  const out = overlapAdd(placements, outputFrames, options.channelCount, m);
-  if (options.wet < 1 && target.length > 0) {
-    const wet = options.wet;
-    const dry = 1 - wet;
-    for (let c = 0; c < out.length; c++) {
-      const data = out[c]!;
-      const original = target[c % target.length]!;
-      for (let n = 0; n < outputFrames; n++) data[n] = wet * data[n]! + dry * original[n]!;
+
+  /**
+   * Wet/dry mix and peak stage over the placed units (call when `done`).
+   * @returns `options.channelCount` planar arrays as long as the target, plus what was applied per unit.
+   */
+  finish(): RenderResult {
+    const { out, target, options } = this;
+    const outputFrames = out[0]?.length ?? 0;
+    if (options.wet < 1 && target.length > 0) {
+      const wet = options.wet;
+      const dry = 1 - wet;
+      for (let c = 0; c < out.length; c++) {
+        const data = out[c]!;
+        const original = target[c % target.length]!;
+        for (let n = 0; n < outputFrames; n++) data[n] = wet * data[n]! + dry * original[n]!;
+      }
     }
+    const lookahead = Math.max(1, Math.round(LIMITER_LOOKAHEAD_SEC * options.sampleRateHz));
+    const peakGain = makePeakSafe(out, options.peak, lookahead);
+    return { channels: out, units: this.rendered, peakGain };
   }
-  const lookahead = Math.max(1, Math.round(LIMITER_LOOKAHEAD_SEC * options.sampleRateHz));
-  const peakGain = makePeakSafe(out, options.peak, lookahead);
-  return { channels: out, units: rendered, peakGain };
+}
+
+/**
+ * Renders units into a new clip of the target's length.
+ * @param target planar target audio at the output rate (for gain matching and the dry signal).
+ * @param units slots sorted by start, with their sources.
+ * @returns `options.channelCount` planar arrays as long as the target, plus what was applied per unit.
+ * @throws ParameterError on bad options or unsorted / malformed units.
+ */
+export function renderSequence(target: readonly Float32Array[], units: readonly RenderUnit[], options: RenderOptions): RenderResult {
+  const renderer = new SequenceRenderer(target, units, options);
+  while (!renderer.done) renderer.next();
+  return renderer.finish();
 }
 
 /** Transposes the unit and keeps `margin` frames of context on each side (the margins are transposed too). */

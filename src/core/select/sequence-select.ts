@@ -17,7 +17,7 @@
  * at least as wide as the number of paths it is exact; `maxUses` is a hard constraint (never violated).
  */
 import { ParameterError } from "../errors.js";
-import { follows, joinDistance, type CandidateLattice } from "./candidate-lattice.js";
+import type { CandidateLattice } from "./candidate-lattice.js";
 import { createSeededRandom, gumbel } from "./seeded-random.js";
 
 export interface SelectionOptions {
@@ -83,7 +83,8 @@ export interface Selection {
 
 /** One use of a unit, in a list shared between hypotheses (a path's uses, newest first). */
 interface UseNode {
-  readonly unitId: number;
+  /** Dense id of the unit (one per distinct unit id of the lattice). */
+  readonly unit: number;
   readonly step: number;
   readonly next: UseNode | null;
 }
@@ -124,74 +125,169 @@ export function resolveSelectionOptions(given: Partial<SelectionOptions> = {}): 
 }
 
 /**
- * Chooses one candidate per step minimising the sequence cost (see the file comment).
- * @param lattice candidates per target unit (`buildLattice`).
- * @param given options; missing ones take `DEFAULT_SELECTION_OPTIONS`.
- * @returns one choice per step, in step order. Deterministic for given lattice, options and seed.
- * @throws ParameterError on bad options, or when `maxUses` leaves a step with no allowed candidate on
- *   every kept path (raise k or maxUses).
+ * The beam search as a step-by-step object, so that a caller can spread a long selection over several
+ * event-loop turns (`step()` one lattice step at a time until `done`, then `result()`). `selectSequence`
+ * runs it to the end at once; both give the same choices.
  */
-export function selectSequence(lattice: CandidateLattice, given: Partial<SelectionOptions> = {}): Selection {
-  const options = resolveSelectionOptions(given);
-  const temperature = options.variety * options.varietyScale;
-  const random = createSeededRandom(options.seed);
-  const stickBonus = options.stickiness * options.stickinessBonus;
-  const repeatWeight = options.novelty * options.repeatPenalty;
-  const halfLife = options.boredomHalfLifeSteps;
-  const candidates = lattice.candidates;
+export class SequenceSearch {
+  private readonly lattice: CandidateLattice;
+  private readonly options: SelectionOptions;
+  private readonly temperature: number;
+  private readonly random: () => number;
+  private readonly stickBonus: number;
+  private readonly repeatWeight: number;
+  /** Dense unit id of every candidate (candidates sharing a unit id share it). */
+  private readonly unitOf: Int32Array;
+  /** Per dense unit id: its first option index at the current step, -1 when not among the options. */
+  private readonly slotOf: Int32Array;
+  /** 0.5^(age / half-life) for every age a use can have. */
+  private readonly decay: Float64Array;
+  /** Join features of every candidate, `joinDimension` values each. */
+  private readonly joinIn: Float32Array;
+  private readonly joinOut: Float32Array;
+  private readonly joinDimension: number;
+  private readonly fileOf: Float64Array;
+  private readonly indexOf: Float64Array;
+  // Per-step scratch, sized for the widest step and the beam.
+  private readonly noise: Float64Array;
+  private readonly useCount: Int32Array;
+  private readonly useBoredom: Float64Array;
+  private readonly cost: Float64Array;
+  private readonly parentOf: Int32Array;
+  private readonly optionOf: Int32Array;
+  private readonly joinOf: Float64Array;
+  private readonly boredomOf: Float64Array;
+  private readonly continuesOf: Uint8Array;
+  private beam: Hypothesis[] = [{ cost: 0, last: -1, parent: null, choice: null, uses: null }];
+  private t = 0;
 
-  let beam: Hypothesis[] = [{ cost: 0, last: -1, parent: null, choice: null, uses: null }];
-  lattice.steps.forEach((step, t) => {
+  /** @throws ParameterError on bad options. */
+  constructor(lattice: CandidateLattice, given: Partial<SelectionOptions> = {}) {
+    this.lattice = lattice;
+    const options = resolveSelectionOptions(given);
+    this.options = options;
+    this.temperature = options.variety * options.varietyScale;
+    this.random = createSeededRandom(options.seed);
+    this.stickBonus = options.stickiness * options.stickinessBonus;
+    this.repeatWeight = options.novelty * options.repeatPenalty;
+    const candidates = lattice.candidates;
+    const denseOf = new Map<number, number>();
+    this.unitOf = new Int32Array(candidates.length);
+    const dimension = candidates[0]?.joinOut.length ?? 0;
+    this.joinDimension = dimension;
+    this.joinIn = new Float32Array(candidates.length * dimension);
+    this.joinOut = new Float32Array(candidates.length * dimension);
+    this.fileOf = new Float64Array(candidates.length);
+    this.indexOf = new Float64Array(candidates.length);
+    candidates.forEach((candidate, c) => {
+      let dense = denseOf.get(candidate.unitId);
+      if (dense === undefined) {
+        dense = denseOf.size;
+        denseOf.set(candidate.unitId, dense);
+      }
+      this.unitOf[c] = dense;
+      if (candidate.joinIn.length !== dimension || candidate.joinOut.length !== dimension) {
+        throw new ParameterError(`selection: candidate ${c} has join features of another length`);
+      }
+      this.joinIn.set(candidate.joinIn, c * dimension);
+      this.joinOut.set(candidate.joinOut, c * dimension);
+      this.fileOf[c] = candidate.fileId;
+      this.indexOf[c] = candidate.unitIndex;
+    });
+    this.slotOf = new Int32Array(denseOf.size).fill(-1);
+    const steps = lattice.steps.length;
+    this.decay = new Float64Array(steps + 1);
+    for (let age = 0; age <= steps; age++) this.decay[age] = Math.pow(0.5, age / options.boredomHalfLifeSteps);
+    let widest = 0;
+    for (const step of lattice.steps) widest = Math.max(widest, step.options.length);
+    this.noise = new Float64Array(widest);
+    this.useCount = new Int32Array(widest);
+    this.useBoredom = new Float64Array(widest);
+    const width = options.beamWidth;
+    this.cost = new Float64Array(width);
+    this.parentOf = new Int32Array(width);
+    this.optionOf = new Int32Array(width);
+    this.joinOf = new Float64Array(width);
+    this.boredomOf = new Float64Array(width);
+    this.continuesOf = new Uint8Array(width);
+  }
+
+  /** True when every step has been expanded. */
+  get done(): boolean {
+    return this.t >= this.lattice.steps.length;
+  }
+
+  /**
+   * Expands the beam over the next lattice step.
+   * @throws ParameterError when `maxUses` leaves the step with no allowed candidate on every kept path.
+   */
+  step(): void {
+    const t = this.t;
+    const step = this.lattice.steps[t];
+    if (!step) return;
+    this.t++;
     const n = step.options.length;
     if (n === 0) {
       const silent: StepChoice = { option: -1, candidate: -1, targetCost: 0, joinCost: 0, continues: false, boredom: 0 };
-      beam = beam.map((h) => ({ cost: h.cost, last: -1, parent: h, choice: silent, uses: h.uses }));
+      this.beam = this.beam.map((h) => ({ cost: h.cost, last: -1, parent: h, choice: silent, uses: h.uses }));
       return;
     }
+    const options = this.options;
+    const { noise, useCount, useBoredom, cost, parentOf, optionOf, joinOf, boredomOf, continuesOf, unitOf, slotOf, decay } = this;
+    const { joinIn, joinOut, fileOf, indexOf } = this;
+    const dimension = this.joinDimension;
     // Noise drawn once per node, in a fixed order: the same seed gives the same perturbation.
-    const noise = new Float64Array(n);
-    if (temperature > 0) for (let i = 0; i < n; i++) noise[i] = temperature * gumbel(random);
+    if (this.temperature > 0) for (let i = 0; i < n; i++) noise[i] = this.temperature * gumbel(this.random);
+    else noise.fill(0, 0, n);
+    const stickBonus = this.stickBonus;
+    const repeatWeight = this.repeatWeight;
+    const targetWeight = options.targetWeight;
+    const joinWeight = options.joinWeight;
+    const maxUses = options.maxUses;
 
     // The best `beamWidth` expansions, kept sorted while they are generated (flat arrays, no objects).
     // Strict comparisons keep equal costs in generation order (beam order, then option order): deterministic.
     const width = options.beamWidth;
-    const cost = new Float64Array(width);
-    const parentOf = new Int32Array(width);
-    const optionOf = new Int32Array(width);
-    const joinOf = new Float64Array(width);
-    const boredomOf = new Float64Array(width);
-    const continuesOf = new Uint8Array(width);
     let count = 0;
-    const slotOf = new Map<number, number>();
     for (let i = 0; i < n; i++) {
-      const unitId = candidates[step.options[i]!]!.unitId;
-      if (!slotOf.has(unitId)) slotOf.set(unitId, i);
+      const unit = unitOf[step.options[i]!]!;
+      if (slotOf[unit] === -1) slotOf[unit] = i;
     }
-    const useCount = new Int32Array(n);
-    const useBoredom = new Float64Array(n);
+    const beam = this.beam;
     for (let b = 0; b < beam.length; b++) {
       const h = beam[b]!;
-      const previous = h.last >= 0 ? candidates[h.last]! : undefined;
+      const previous = h.last;
       // Use counts and boredom (sum of 0.5^(age / half-life) over past uses) of this step's options.
-      useCount.fill(0);
-      useBoredom.fill(0);
+      useCount.fill(0, 0, n);
+      useBoredom.fill(0, 0, n);
       for (let node = h.uses; node; node = node.next) {
-        const slot = slotOf.get(node.unitId);
-        if (slot === undefined) continue;
+        const slot = slotOf[node.unit]!;
+        if (slot < 0) continue;
         useCount[slot] = useCount[slot]! + 1;
-        useBoredom[slot] = useBoredom[slot]! + Math.pow(0.5, (t - node.step) / halfLife);
+        useBoredom[slot] = useBoredom[slot]! + decay[t - node.step]!;
       }
       for (let i = 0; i < n; i++) {
-        const candidate = candidates[step.options[i]!]!;
-        const slot = slotOf.get(candidate.unitId)!;
-        if (options.maxUses > 0 && useCount[slot]! >= options.maxUses) continue;
-        const continues = previous !== undefined && follows(previous, candidate);
-        const joinCost = previous === undefined || continues ? 0 : joinDistance(previous, candidate);
+        const c = step.options[i]!;
+        const slot = slotOf[unitOf[c]!]!;
+        if (maxUses > 0 && useCount[slot]! >= maxUses) continue;
+        const continues = previous >= 0 && fileOf[previous] === fileOf[c] && indexOf[c] === indexOf[previous]! + 1;
+        let joinCost = 0;
+        if (previous >= 0 && !continues && dimension > 0) {
+          // RMS difference between the previous unit's end and this unit's start (`joinDistance`).
+          let sum = 0;
+          const a = previous * dimension;
+          const z = c * dimension;
+          for (let j = 0; j < dimension; j++) {
+            const d = joinOut[a + j]! - joinIn[z + j]!;
+            sum += d * d;
+          }
+          joinCost = Math.sqrt(sum / dimension);
+        }
         const boredom = useBoredom[slot]!;
         const total =
           h.cost +
-          options.targetWeight * step.targetCosts[i]! +
-          options.joinWeight * joinCost -
+          targetWeight * step.targetCosts[i]! +
+          joinWeight * joinCost -
           (continues ? stickBonus : 0) +
           repeatWeight * boredom -
           noise[i]!;
@@ -214,17 +310,16 @@ export function selectSequence(lattice: CandidateLattice, given: Partial<Selecti
         continuesOf[j] = continues ? 1 : 0;
       }
     }
+    for (let i = 0; i < n; i++) slotOf[unitOf[step.options[i]!]!] = -1;
     if (count === 0) {
       throw new ParameterError(`selection: no candidate allowed at step ${t} (maxUses ${options.maxUses} too low for k; raise k or maxUses)`);
     }
-    const kept = Array.from({ length: count }, (_, e) => e);
-    const previousBeam = beam;
-    beam = kept.map((e) => {
+    const next: Hypothesis[] = new Array<Hypothesis>(count);
+    for (let e = 0; e < count; e++) {
       const option = optionOf[e]!;
       const c = step.options[option]!;
-      const unitId = candidates[c]!.unitId;
-      const parent = previousBeam[parentOf[e]!]!;
-      const uses: UseNode = { unitId, step: t, next: parent.uses };
+      const parent = beam[parentOf[e]!]!;
+      const uses: UseNode = { unit: unitOf[c]!, step: t, next: parent.uses };
       const choice: StepChoice = {
         option,
         candidate: c,
@@ -233,13 +328,31 @@ export function selectSequence(lattice: CandidateLattice, given: Partial<Selecti
         continues: continuesOf[e] === 1,
         boredom: boredomOf[e]!,
       };
-      return { cost: cost[e]!, last: c, parent, choice, uses };
-    });
-  });
+      next[e] = { cost: cost[e]!, last: c, parent, choice, uses };
+    }
+    this.beam = next;
+  }
 
-  const best = beam[0]!;
-  const choices: StepChoice[] = [];
-  for (let h: Hypothesis | null = best; h && h.choice; h = h.parent) choices.push(h.choice);
-  choices.reverse();
-  return { choices, cost: best.cost };
+  /** The best path (call when `done`; before, the best path over the steps expanded so far). */
+  result(): Selection {
+    const best = this.beam[0]!;
+    const choices: StepChoice[] = [];
+    for (let h: Hypothesis | null = best; h && h.choice; h = h.parent) choices.push(h.choice);
+    choices.reverse();
+    return { choices, cost: best.cost };
+  }
+}
+
+/**
+ * Chooses one candidate per step minimising the sequence cost (see the file comment).
+ * @param lattice candidates per target unit (`buildLattice`).
+ * @param given options; missing ones take `DEFAULT_SELECTION_OPTIONS`.
+ * @returns one choice per step, in step order. Deterministic for given lattice, options and seed.
+ * @throws ParameterError on bad options, or when `maxUses` leaves a step with no allowed candidate on
+ *   every kept path (raise k or maxUses).
+ */
+export function selectSequence(lattice: CandidateLattice, given: Partial<SelectionOptions> = {}): Selection {
+  const search = new SequenceSearch(lattice, given);
+  while (!search.done) search.step();
+  return search.result();
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { fitToSlot } from "../../../src/core/render/fit.js";
 import { overlapAdd, type Placement } from "../../../src/core/render/overlap-add.js";
-import { DEFAULT_PEAK_CEILING, makePeakSafe } from "../../../src/core/render/peak-limit.js";
-import { renderSequence, type RenderUnit } from "../../../src/core/render/render-sequence.js";
+import { DEFAULT_PEAK_CEILING, makePeakSafe, PeakSafety } from "../../../src/core/render/peak-limit.js";
+import { renderSequence, SequenceRenderer, type RenderUnit } from "../../../src/core/render/render-sequence.js";
 import { varispeed } from "../../../src/core/render/varispeed.js";
 import { wsolaStretch } from "../../../src/core/render/wsola.js";
 import { createSeededRandom } from "../../../src/core/select/seeded-random.js";
@@ -184,6 +184,25 @@ describe("makePeakSafe", () => {
     for (let n = 0; n < frames; n++) expect(left[n]!).toBeCloseTo(expectedLeft[n]!, 5);
   });
 
+  it("in small steps gives exactly the samples of one call, through long regions and both modes", () => {
+    const random = createSeededRandom(8);
+    const frames = 120_000;
+    // A long loud passage (one limiter region of ~100k frames) plus isolated clicks.
+    const make = (): Float32Array[] =>
+      [0, 1].map(() => Float32Array.from({ length: frames }, (_, n) => (random() - 0.5) * (n > 9000 && n < 110_000 ? 2.4 : 0.6)));
+    for (const mode of ["limit", "normalize"] as const) {
+      const once = make();
+      const stepped = once.map((data) => data.slice());
+      const gain = makePeakSafe(once, mode, 220);
+      const stage = new PeakSafety(stepped, mode, 220);
+      let calls = 0;
+      while (!stage.run(1000)) calls++;
+      expect(calls).toBeGreaterThan(100);
+      expect(stage.gain).toBe(gain);
+      for (let c = 0; c < 2; c++) expect(Buffer.from(stepped[c]!.buffer).equals(Buffer.from(once[c]!.buffer))).toBe(true);
+    }
+  });
+
   it("normalize scales the whole signal; below the ceiling nothing changes", () => {
     const loud = [Float32Array.of(0.1, 2, -1)];
     expect(makePeakSafe(loud, "normalize", 1)).toBeCloseTo(DEFAULT_PEAK_CEILING / 2, 6);
@@ -217,6 +236,35 @@ describe("renderSequence", () => {
     const raw = renderSequence(target, units, { ...options, dynamics: 0 });
     expect(raw.units[0]!.gainDb).toBe(0);
     expect(rms(raw.channels[0]!, 500, 3500)).toBeCloseTo(0.6 / Math.SQRT2, 2);
+  });
+
+  it("unit by unit across silent slots equals one overlap-add of the placed units", () => {
+    const random = createSeededRandom(4);
+    const noise = (frames: number): Float32Array => Float32Array.from({ length: frames }, () => random() - 0.5);
+    const target = [new Float32Array(12_000)];
+    const slots: [number, number, boolean, boolean][] = [[0, 3000, true, false], [3000, 2000, false, false], [5000, 3000, true, false], [8000, 2500, true, true], [10_500, 1500, true, false]];
+    const units: RenderUnit[] = slots.map(([start, frames, placed, continues]) => ({
+      slotStartFrame: start,
+      slotFrames: frames,
+      source: placed ? [noise(frames + 2 * margin)] : null,
+      semitones: 0,
+      continuesPrevious: continues,
+    }));
+    const flat = { ...options, dynamics: 0, peak: "off" as const };
+    const renderer = new SequenceRenderer(target, units, flat);
+    let steps = 0;
+    while (!renderer.done) {
+      renderer.next();
+      steps++;
+    }
+    const result = renderer.finish();
+    expect(steps).toBe(units.length);
+    expect(result.units.map((u) => u.gainDb)).toEqual([0, -Infinity, 0, 0, 0]);
+    const placements: Placement[] = units
+      .filter((u) => u.source)
+      .map((u) => ({ slotStartFrame: u.slotStartFrame, slotFrames: u.slotFrames, channels: fitToSlot(u.source!, margin, u.slotFrames, "trim", RATE).channels, gain: 1, continuesPrevious: u.continuesPrevious }));
+    const expected = overlapAdd(placements, 12_000, 1, margin);
+    expect(Array.from(result.channels[0]!)).toEqual(Array.from(expected[0]!));
   });
 
   it("keeps stereo sources stereo and transposes on request", () => {
