@@ -269,12 +269,16 @@ export class Corpus {
       // Never a mix: units of another descriptor schema or embedding model go (their files are analysed again).
       this.store.invalidateOtherSchemas(schemaVersionPrefix(this.embeddingSpec?.model ?? null));
     }
-    this.loadCatalog();
     if (!space || !isCurrentSpace(space, this.embeddingSpec)) {
       space = this.fitSpace();
       this.loadedFrom = "rebuild";
     }
-    const snapshot = await this.loadSnapshot(space);
+    // The snapshot loads on a libuv thread while the catalog fills here (it yields between batches):
+    // at a million units each takes about a second, and the first answer waits for both.
+    const snapshotLoading = this.loadSnapshot(space);
+    snapshotLoading.catch(() => undefined);
+    await this.loadCatalog();
+    const snapshot = await snapshotLoading;
     if (snapshot) {
       this.generation = { space, index: snapshot.index, clusters: null, appliedSeq: snapshot.name.seq, writing: false };
       this.lastSnapshot = snapshot.name;
@@ -287,7 +291,7 @@ export class Corpus {
     }
   }
 
-  private loadCatalog(): void {
+  private async loadCatalog(): Promise<void> {
     const seq = this.store.lastSeq();
     let after = 0;
     for (;;) {
@@ -306,6 +310,7 @@ export class Corpus {
       after = units[units.length - 1]!.id;
       done += units.length;
       this.onProgress({ phase: "catalog", done, total });
+      await yieldToEventLoop(); // lets the snapshot read start and go on meanwhile
     }
     // Changes committed while loading are replayed (catalog updates are idempotent).
     this.catalogSeq = seq;
