@@ -7,10 +7,8 @@
  * writes it (`np.load(path)["key"]` reads them), with a fixed 1980-01-01 member date.
  * Spec: numpy.lib.format (NEP 1); ZIP: PKWARE APPNOTE 4.3.7 (local header, central directory, end record).
  */
-import { randomBytes } from "node:crypto";
-import * as fs from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
-import { ParameterError, WriteError } from "../core/errors.js";
+import { ParameterError } from "../core/errors.js";
+import { writeFileAtomically } from "./atomic-write.js";
 
 /** A C-order array: `data.length` must equal the product of `shape`. */
 export interface NpyArray {
@@ -152,33 +150,12 @@ export function encodeNpz(arrays: Readonly<Record<string, NpyArray>>): Buffer {
   return Buffer.concat([...locals, directory, end]);
 }
 
-/** Writes bytes to a temporary name beside `path`, then renames it over `path`. */
-async function writeAtomically(path: string, bytes: Buffer, what: string): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  try {
-    await fs.writeFile(temp, bytes, { flag: "wx" });
-    await fs.rename(temp, path);
-  } catch (error) {
-    await fs.rm(temp, { force: true }).catch(() => undefined);
-    const code = (error as NodeJS.ErrnoException).code;
-    const hint =
-      code === "ENOENT"
-        ? "the folder does not exist"
-        : code === "EACCES" || code === "EPERM" || code === "EROFS"
-          ? "the folder is not writable"
-          : code === "ENOSPC"
-            ? "the disk is full"
-            : (error as Error).message;
-    throw new WriteError(path, `cannot write ${what} (${code ?? "error"}): ${hint}`, { cause: error });
-  }
-}
-
 /**
  * Writes one array as a `.npy` file, atomically (temporary name + rename).
  * @throws ParameterError as `encodeNpy`; WriteError when the file cannot be written
  */
 export async function writeNpy(path: string, array: NpyArray): Promise<void> {
-  await writeAtomically(path, encodeNpy(array), ".npy");
+  await writeFileAtomically(path, encodeNpy(array), ".npy");
 }
 
 /**
@@ -186,5 +163,5 @@ export async function writeNpy(path: string, array: NpyArray): Promise<void> {
  * @throws ParameterError as `encodeNpz`; WriteError when the file cannot be written
  */
 export async function writeNpz(path: string, arrays: Readonly<Record<string, NpyArray>>): Promise<void> {
-  await writeAtomically(path, encodeNpz(arrays), ".npz");
+  await writeFileAtomically(path, encodeNpz(arrays), ".npz");
 }

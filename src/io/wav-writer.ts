@@ -11,10 +11,8 @@
  * exactly. NaN is written as 0. No dither.
  */
 
-import { promises as fs } from "node:fs";
-import { dirname, basename, join } from "node:path";
-import { randomBytes } from "node:crypto";
-import { ParameterError, WriteError } from "../core/errors.js";
+import { ParameterError } from "../core/errors.js";
+import { writeFileAtomically } from "./atomic-write.js";
 
 export { AUDIO_EXTENSIONS } from "./audio-info.js";
 
@@ -172,23 +170,5 @@ export async function writeWav(
   format: WavSampleFormat = "int16",
 ): Promise<void> {
   const bytes = encodeWav(channels, sampleRateHz, format);
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  try {
-    await fs.writeFile(temp, bytes, { flag: "wx" });
-    await fs.rename(temp, path);
-  } catch (error) {
-    await fs.rm(temp, { force: true }).catch(() => undefined);
-    const code = (error as NodeJS.ErrnoException).code;
-    const hint =
-      code === "ENOENT"
-        ? "the folder does not exist"
-        : code === "EACCES" || code === "EPERM" || code === "EROFS"
-          ? "the folder is not writable"
-          : code === "ENOSPC"
-            ? "the disk is full"
-            : code === "EISDIR"
-              ? "a folder exists at that path"
-              : (error as Error).message;
-    throw new WriteError(path, `cannot write WAV (${code ?? "error"}): ${hint}`, { cause: error });
-  }
+  await writeFileAtomically(path, bytes, "WAV");
 }

@@ -13,10 +13,9 @@
  * yielding to the event loop in between, so a daemon keeps answering queries while a regeneration runs.
  * Slicing changes nothing in the result: the same steps run in the same order.
  */
-import { randomBytes } from "node:crypto";
 import { constants as fsConstants } from "node:fs";
-import { access, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { access, readFile, rm, stat } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { resolveAnalysisOptions, type AnalysisOptions } from "../core/analysis/analysis-params.js";
 import { descriptorIndex } from "../core/analysis/schema.js";
@@ -38,6 +37,7 @@ import { standardise, type FeatureSpace, type GroupWeights } from "../corpus/fea
 import type { UnitRecord } from "../corpus/store.js";
 import type { UnitFilter } from "../corpus/unit-filter.js";
 import { analyzeClip, analyzeSamples } from "../io/analyze-file.js";
+import { writeFileAtomically } from "../io/atomic-write.js";
 import type { UnitEmbedderPort } from "../io/unit-embedding-collector.js";
 import { readWholeFile } from "../io/audio-reader.js";
 import { writeWav, type WavSampleFormat } from "../io/wav-writer.js";
@@ -695,14 +695,7 @@ async function checkWritable(outPath: string): Promise<void> {
 }
 
 async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  try {
-    await writeFile(temp, `${JSON.stringify(value, null, 2)}\n`, { flag: "wx" });
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true }).catch(() => undefined);
-    throw new WriteError(path, `cannot write the sidecar: ${(error as Error).message}`, { cause: error });
-  }
+  await writeFileAtomically(path, `${JSON.stringify(value, null, 2)}\n`, "the sidecar");
 }
 
 /**
