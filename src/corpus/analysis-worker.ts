@@ -2,11 +2,17 @@
  * Worker-thread entry (piscina): analyses one file with the corpus analysis code path. Errors are
  * returned as data, because thrown errors lose their type and fields when they cross the thread boundary.
  */
-import { move, transferableSymbol, valueSymbol } from "piscina";
+import { isMainThread } from "node:worker_threads";
+import { move, transferableSymbol, valueSymbol, workerData } from "piscina";
 import { MassAudioError } from "../core/errors.js";
 import { analyzeClip, analyzeFile } from "../io/analyze-file.js";
 import { readWholeFile } from "../io/audio-reader.js";
 import type { AnalysisJob, AnalysisOutcome, TargetAnalysisJob, TargetAnalysisOutcome } from "./analyzer.js";
+import { ANALYSIS_THREAD_NICE, lowerThreadPriority } from "./thread-priority.js";
+
+// In a pool thread (not when the inline analyzer imports this module on the main thread): analysis
+// yields the core to the main thread, which answers queries (see thread-priority.ts).
+if (!isMainThread) lowerThreadPriority((workerData as { nice?: number } | undefined)?.nice ?? ANALYSIS_THREAD_NICE);
 
 export default async function analyse(job: AnalysisJob): Promise<AnalysisOutcome> {
   try {
@@ -15,6 +21,21 @@ export default async function analyse(job: AnalysisJob): Promise<AnalysisOutcome
     return { ok: true, analysis: await analyzeFile(job.path, job.options, embedder ? { embedder } : {}) };
   } catch (error) {
     return { ok: false, error: describeError(error) };
+  }
+}
+
+/**
+ * Prepares this thread for work (named task `warm`): modules are loaded with the thread; this loads the
+ * embedding model's session, the slowest first step of a job. Never fails (a broken model is reported
+ * by the first real job).
+ */
+export async function warm(job: { readonly embeddingModelDir?: string }): Promise<boolean> {
+  if (!job.embeddingModelDir) return true;
+  try {
+    await (await import("./embedder-cache.js")).embedderFor(job.embeddingModelDir);
+    return true;
+  } catch {
+    return false;
   }
 }
 

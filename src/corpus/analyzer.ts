@@ -9,6 +9,7 @@ import type { Unit } from "../core/analysis/unit.js";
 import type { AnalysisOptions, FileAnalysis } from "../io/analyze-file.js";
 import analyse from "./analysis-worker.js";
 import { siblingModuleUrl, sourceModeExecArgv } from "./source-mode.js";
+import { ANALYSIS_THREAD_NICE } from "./thread-priority.js";
 
 export interface AnalysisJob {
   readonly path: string;
@@ -53,6 +54,12 @@ export interface Analyzer {
    * Optional: without it, regeneration analyses on its own thread.
    */
   analyzeTarget?(job: TargetAnalysisJob): Promise<TargetAnalysisOutcome>;
+  /**
+   * Gets every thread ready (its modules and the embedding model's session loaded) while the caller does
+   * other work (walking folders, loading the index): the first files then start at full speed.
+   * Optional; never rejects.
+   */
+  warm?(embeddingModelDir?: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -68,6 +75,11 @@ export function createInlineAnalyzer(): Analyzer {
 export interface WorkerAnalyzerOptions {
   /** Worker threads; default one per core. */
   readonly threads?: number;
+  /**
+   * Nice value of the worker threads on Linux (0..19, default `ANALYSIS_THREAD_NICE` = 10; 0 = as the
+   * process): queries on the main thread then preempt analysis.
+   */
+  readonly nice?: number;
 }
 
 /** Analyses in a pool of worker threads (see `source-mode.ts` for how workers load from source). */
@@ -79,6 +91,7 @@ export function createWorkerAnalyzer(options: WorkerAnalyzerOptions = {}): Analy
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: 60_000,
+    workerData: { nice: options.nice ?? ANALYSIS_THREAD_NICE },
     ...(execArgv.length > 0 ? { execArgv } : {}),
   });
   return {
@@ -87,6 +100,11 @@ export function createWorkerAnalyzer(options: WorkerAnalyzerOptions = {}): Analy
     // Samples move to the worker (transferred, not copied by structured cloning on this thread).
     analyzeTarget: (job) =>
       pool.run(job, { name: "analyseTarget", transferList: "channels" in job ? job.channels.map((c) => c.buffer as ArrayBuffer) : [] }) as Promise<TargetAnalysisOutcome>,
+    warm: async (embeddingModelDir) => {
+      // one task per thread: idle threads take one task each
+      const job = embeddingModelDir ? { embeddingModelDir } : {};
+      await Promise.all(Array.from({ length: threads }, () => pool.run(job, { name: "warm" }).catch(() => false)));
+    },
     close: () => pool.destroy(),
   };
 }

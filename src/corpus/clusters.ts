@@ -21,6 +21,20 @@ export interface KMeansOptions {
   readonly maxIterations: number;
 }
 
+/** Points handled between two pauses of `kMeansSteps` (about 0.1-0.5 ms of work at 32 x 75). */
+const POINTS_PER_STEP = 128;
+
+/**
+ * Runs a step generator to its end without pausing (the synchronous form of a sliced computation).
+ * @returns the generator's return value.
+ */
+export function runSteps<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
 /**
  * Clusters `count` points of `dim` values into `k` centroids.
  * @param points row-major `count * dim`.
@@ -28,6 +42,14 @@ export interface KMeansOptions {
  *   duplicates then share a position).
  */
 export function kMeans(points: Float32Array, count: number, dim: number, k: number, options: KMeansOptions): Float32Array {
+  return runSteps(kMeansSteps(points, count, dim, k, options));
+}
+
+/**
+ * `kMeans` as a step generator: it pauses (yields) every few hundred points, so a caller on the main
+ * thread can spread the work over event-loop turns; the result is the same as `kMeans`.
+ */
+export function* kMeansSteps(points: Float32Array, count: number, dim: number, k: number, options: KMeansOptions): Generator<void, Float32Array> {
   const centroids = new Float32Array(k * dim);
   if (count === 0 || k === 0) return centroids;
   const random = createRng(options.seed);
@@ -42,6 +64,7 @@ export function kMeans(points: Float32Array, count: number, dim: number, k: numb
       if (d < nearest[i]!) nearest[i] = d;
       total += nearest[i]!;
     }
+    yield;
     if (total <= 0) {
       chosen = Math.floor(random() * count);
       continue;
@@ -62,6 +85,7 @@ export function kMeans(points: Float32Array, count: number, dim: number, k: numb
   for (let iteration = 0; iteration < options.maxIterations; iteration++) {
     let changed = 0;
     for (let i = 0; i < count; i++) {
+      if (i % POINTS_PER_STEP === POINTS_PER_STEP - 1) yield;
       let best = 0;
       let bestDistance = Infinity;
       for (let j = 0; j < k; j++) {

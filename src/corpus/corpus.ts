@@ -23,7 +23,7 @@ import { NotFoundError } from "./corpus-error.js";
 import { DB_FILE_NAME, INDEX_DIR_NAME } from "./data-dir.js";
 import {
   FIT_SAMPLE_UNITS,
-  fitFeatureSpace,
+  fitFeatureSpaceSteps,
   isCurrentSpace,
   type EmbeddingSpec,
   nearestCluster,
@@ -270,7 +270,7 @@ export class Corpus {
       this.store.invalidateOtherSchemas(schemaVersionPrefix(this.embeddingSpec?.model ?? null));
     }
     if (!space || !isCurrentSpace(space, this.embeddingSpec)) {
-      space = this.fitSpace();
+      space = await this.fitSpace();
       this.loadedFrom = "rebuild";
     }
     // The snapshot loads on a libuv thread while the catalog fills here (it yields between batches):
@@ -317,17 +317,55 @@ export class Corpus {
     this.syncCatalog();
   }
 
-  /** Fits a feature space on the stored vectors; saved (and made current) unless read-only. */
-  private fitSpace(): FeatureSpace {
+  /**
+   * Fits a feature space on the stored vectors; saved (and made current) unless read-only. Runs in time
+   * slices (sample read in batches, statistics and clustering as steps): queries keep being answered.
+   */
+  private async fitSpace(): Promise<FeatureSpace> {
     const total = this.store.unitCount();
     this.onProgress({ phase: "fit", done: 0, total });
-    const sample = this.store.sampleVectors(FIT_SAMPLE_UNITS);
-    const fitted = fitFeatureSpace(sample.vectors, sample.count, {
+    // Every `step`-th unit in id order, read a batch at a time.
+    const step = Math.max(1, Math.ceil(total / FIT_SAMPLE_UNITS));
+    const capacity = Math.min(total, FIT_SAMPLE_UNITS);
+    const vectors = new Float32Array(capacity * DESCRIPTOR_COUNT);
+    const embeddings: Float32Array[] = [];
+    let count = 0;
+    let rowNumber = 0;
+    let after = 0;
+    let sliceStart = performance.now();
+    while (count < capacity) {
+      const rows = this.store.unitVectorsAfter(after, BATCH_ROWS * 8);
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        if (rowNumber++ % step !== 0 || count >= capacity) continue;
+        vectors.set(row.vector.subarray(0, DESCRIPTOR_COUNT), count * DESCRIPTOR_COUNT);
+        if (row.embedding) embeddings.push(row.embedding);
+        count++;
+      }
+      after = rows[rows.length - 1]!.id;
+      if (performance.now() - sliceStart >= this.sliceMs) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+      }
+    }
+    const steps = fitFeatureSpaceSteps(vectors, count, {
       corpusUnits: total,
       embeddingDim: this.embeddingSpec?.dim ?? 0,
       embeddingModel: this.embeddingSpec?.model ?? null,
-      embeddings: sample.embeddings,
+      embeddings,
     });
+    let fitted: FeatureSpace;
+    for (;;) {
+      const next = steps.next();
+      if (next.done) {
+        fitted = next.value;
+        break;
+      }
+      if (performance.now() - sliceStart >= this.sliceMs) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+      }
+    }
     this.onProgress({ phase: "fit", done: total, total });
     return this.readOnly ? fitted : this.store.saveFeatureSpace(fitted);
   }
@@ -529,7 +567,7 @@ export class Corpus {
   async refitNow(): Promise<void> {
     if (this.readOnly) throw new ParameterError("refit: the corpus is open read-only");
     await this.maintaining;
-    await this.rebuild(this.fitSpace());
+    await this.rebuild(await this.fitSpace());
   }
 
   /**
@@ -555,7 +593,7 @@ export class Corpus {
 
   private async runMaintenance(): Promise<void> {
     if (this.refitDue()) {
-      await this.rebuild(this.fitSpace());
+      await this.rebuild(await this.fitSpace());
       return;
     }
     const index = this.generation.index;

@@ -20,7 +20,7 @@
  */
 import { DESCRIPTOR_COLUMNS, DESCRIPTOR_COUNT, DESCRIPTOR_GROUPS, DESCRIPTOR_SCHEMA_VERSION } from "../core/analysis/schema.js";
 import { ParameterError } from "../core/errors.js";
-import { kMeans } from "./clusters.js";
+import { kMeansSteps, runSteps } from "./clusters.js";
 
 /** Groups a query can weight. `embedding` applies when the space holds learned embeddings. */
 export const WEIGHT_GROUPS = ["timbre", "pitch", "loudness", "duration", "embedding"] as const;
@@ -201,6 +201,14 @@ export interface FitOptions {
  * @param count number of rows (may be 0: the identity space, used before any unit exists).
  */
 export function fitFeatureSpace(vectors: Float32Array, count: number, options: FitOptions): FeatureSpace {
+  return runSteps(fitFeatureSpaceSteps(vectors, count, options));
+}
+
+/**
+ * `fitFeatureSpace` as a step generator: pauses after every column and every few hundred points of the
+ * clustering, so the main thread can fit between queries (see `Corpus`); same result.
+ */
+export function* fitFeatureSpaceSteps(vectors: Float32Array, count: number, options: FitOptions): Generator<void, FeatureSpace> {
   const n = DESCRIPTOR_COUNT;
   const center = new Float32Array(n);
   const scale = new Float32Array(n).fill(1);
@@ -223,6 +231,7 @@ export function fitFeatureSpace(vectors: Float32Array, count: number, options: F
       s = Math.sqrt(v / (m - 1));
     }
     scale[c] = s > MIN_SCALE ? s : 1;
+    yield;
   }
   const base: FeatureSpace = {
     id: 0,
@@ -250,7 +259,7 @@ export function fitFeatureSpace(vectors: Float32Array, count: number, options: F
     standardise(base, vectors.subarray(r * n, r * n + n), z);
     for (let c = 0; c < n; c++) points[i * dim + c] = z[c]! * scales[c]!;
   }
-  const centroids = kMeans(points, rows, dim, clusterCount, { seed: options.seed ?? 1, maxIterations: 20 });
+  const centroids = yield* kMeansSteps(points, rows, dim, clusterCount, { seed: options.seed ?? 1, maxIterations: 20 });
   // Centroids live in descriptor space only; an embedding tail (if any) does not take part in clustering.
   return { ...base, centroids, clusterCount };
 }

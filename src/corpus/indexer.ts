@@ -125,6 +125,8 @@ export class Indexer {
     }
     this.embeddingModelDir = options.corpus.embedding ? options.embeddingModelDir : undefined;
     this.graceMs = options.missingGraceMs ?? DEFAULT_MISSING_GRACE_MS;
+    // Threads load their model while roots are walked and the first files identified.
+    void this.analyzer.warm?.(this.embeddingModelDir);
   }
 
   on(listener: (event: IndexerEvent) => void): () => void {

@@ -770,29 +770,6 @@ export class CorpusStore {
     return this.stmt.maxUnitId.get() as number;
   }
 
-  /**
-   * An evenly spread sample of raw vectors (every n-th unit by id), for fitting a feature space, with
-   * the sampled units' embeddings (those that have one).
-   * @returns `count * DESCRIPTOR_COUNT` values.
-   */
-  sampleVectors(maxCount: number): { vectors: Float32Array; count: number; embeddings: Float32Array[] } {
-    const total = this.unitCount();
-    const step = Math.max(1, Math.ceil(total / Math.max(1, maxCount)));
-    const rows = this.db
-      .prepare("SELECT vector, embedding FROM (SELECT vector, embedding, ROW_NUMBER() OVER (ORDER BY id) AS r FROM units) WHERE (r - 1) % ? = 0")
-      .raw()
-      .all(step) as [Buffer, Buffer | null][];
-    const count = Math.min(rows.length, maxCount);
-    const vectors = new Float32Array(count * DESCRIPTOR_COUNT);
-    const embeddings: Float32Array[] = [];
-    for (let i = 0; i < count; i++) {
-      const [vector, embedding] = rows[i]!;
-      vectors.set(blobToFloat32(vector).subarray(0, DESCRIPTOR_COUNT), i * DESCRIPTOR_COUNT);
-      if (embedding) embeddings.push(blobToFloat32(embedding));
-    }
-    return { vectors, count, embeddings };
-  }
-
   // ---------------------------------------------------------------- change log
 
   lastSeq(): number {

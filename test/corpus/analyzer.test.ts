@@ -1,8 +1,27 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { getPriority } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createInlineAnalyzer, createWorkerAnalyzer } from "../../src/corpus/analyzer.js";
 import { DESCRIPTOR_COUNT } from "../../src/core/analysis/schema.js";
+import { defaultModelDir } from "../../src/io/model-manifest.js";
+import { ANALYSIS_THREAD_NICE } from "../../src/corpus/thread-priority.js";
 import { CC0_CORPUS } from "./helpers.js";
+
+/** Nice value of every thread of this process (Linux `/proc/self/task/TID/stat`, field 19), by thread id. */
+function threadNiceValues(): Map<number, number> {
+  const values = new Map<number, number>();
+  for (const tid of readdirSync("/proc/self/task")) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // fields from 3 (state) on
+      values.set(Number(tid), Number(fields[19 - 3]));
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return values;
+}
 
 describe("analyzers", () => {
   it("give the same units from a worker thread as inline (one analysis code path)", async () => {
@@ -31,6 +50,52 @@ describe("analyzers", () => {
       const outcome = await workers.analyze({ path: join(CC0_CORPUS, "COPYRIGHT"), options: {} });
       expect(outcome.ok).toBe(false);
       if (!outcome.ok) expect(outcome.error.code).toMatch(/^decode_/);
+    } finally {
+      await workers.close();
+    }
+  });
+
+  it.runIf(process.platform === "linux")("run worker threads at a lower priority than the main thread, which keeps its own", async () => {
+    const before = getPriority(0);
+    const countAt = (nice: number): number => [...threadNiceValues().values()].filter((value) => value === nice).length;
+    const lowered = countAt(ANALYSIS_THREAD_NICE);
+    const workers = createWorkerAnalyzer({ threads: 2 });
+    try {
+      const outcome = await workers.analyze({ path: join(CC0_CORPUS, "bd_haus.flac"), options: {} });
+      expect(outcome.ok).toBe(true);
+      await workers.analyze({ path: join(CC0_CORPUS, "sn_dolf.flac"), options: {} });
+      // both pool threads (and any thread they started) now run at nice 10; this thread did not move
+      expect(countAt(ANALYSIS_THREAD_NICE) - lowered).toBeGreaterThanOrEqual(2);
+      expect(getPriority(0)).toBe(before);
+      expect(threadNiceValues().get(process.pid)).toBe(before);
+    } finally {
+      await workers.close();
+    }
+  });
+
+  it.runIf(process.platform === "linux")("leave worker priority alone with nice 0", async () => {
+    const countAt = (nice: number): number => [...threadNiceValues().values()].filter((value) => value === nice).length;
+    const lowered = countAt(ANALYSIS_THREAD_NICE);
+    const workers = createWorkerAnalyzer({ threads: 1, nice: 0 });
+    try {
+      expect((await workers.analyze({ path: join(CC0_CORPUS, "bd_haus.flac"), options: {} })).ok).toBe(true);
+      expect(countAt(ANALYSIS_THREAD_NICE)).toBe(lowered);
+    } finally {
+      await workers.close();
+    }
+  });
+
+  it("warm every thread with the model, and warm without failing when the model folder is broken", async () => {
+    const workers = createWorkerAnalyzer({ threads: 2 });
+    try {
+      await workers.warm!(defaultModelDir());
+      const outcome = await workers.analyze({ path: join(CC0_CORPUS, "bd_haus.flac"), options: {}, embeddingModelDir: defaultModelDir() });
+      if (!outcome.ok) throw new Error(outcome.error.message);
+      expect(outcome.analysis.embeddings?.some((e) => e !== null)).toBe(true);
+      await workers.warm!(join(CC0_CORPUS, "no-such-model"));
+      const broken = await workers.analyze({ path: join(CC0_CORPUS, "bd_haus.flac"), options: {}, embeddingModelDir: join(CC0_CORPUS, "no-such-model") });
+      expect(broken.ok).toBe(false);
+      if (!broken.ok) expect(broken.error.message).toMatch(/no-such-model/);
     } finally {
       await workers.close();
     }

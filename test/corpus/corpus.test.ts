@@ -52,6 +52,31 @@ describe("Corpus", () => {
     await corpus.close();
   });
 
+  it("refits in slices: the event loop turns while the feature space is fitted and the index rebuilt", async () => {
+    const corpus = await Corpus.open({ dataDir: dir, refit: FROZEN });
+    const root = corpus.addRoot("/virtual/root", "{}");
+    const random = createRng(6);
+    for (let f = 0; f < 20; f++) addSyntheticFile(corpus, root.id, `/virtual/root/f${f}.wav`, syntheticUnits(random, 200));
+    await corpus.whenIndexed();
+    const before = corpus.space.id;
+    let turns = 0;
+    let refitting = true;
+    const spin = (): void => {
+      turns++;
+      if (refitting) setImmediate(spin);
+    };
+    setImmediate(spin);
+    await corpus.refitNow();
+    refitting = false;
+    expect(corpus.space.id).not.toBe(before);
+    expect(corpus.space.fittedOnUnits).toBe(4000);
+    // 4,000 units: clustering alone is ~60 steps of 128 points x up to 20 iterations
+    expect(turns).toBeGreaterThan(10);
+    const query = corpus.toPoint(corpus.unit(1234).vector);
+    expect(corpus.search({ point: query, k: 10 }).hits.map((h) => h.unitId)).toEqual(exactNearest(corpus, query, 10));
+    await corpus.close();
+  });
+
   it("reopens from the snapshot and replays changes made after it", async () => {
     let corpus = await Corpus.open({ dataDir: dir, refit: FROZEN });
     const root = corpus.addRoot("/virtual/root", "{}");

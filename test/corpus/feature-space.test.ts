@@ -5,6 +5,7 @@ import {
   columnWeights,
   DEFAULT_GROUP_WEIGHTS,
   fitFeatureSpace,
+  fitFeatureSpaceSteps,
   nearestCluster,
   standardise,
   toIndexPoint,
@@ -80,5 +81,24 @@ describe("feature space", () => {
       (r % 2 === 0 ? left : right).add(cluster);
     }
     for (const cluster of left) expect(right.has(cluster)).toBe(false);
+  });
+
+  it("fits the same space step by step as in one go, pausing between columns and within the clustering", () => {
+    const count = 3000;
+    const rows = gaussianRows(count, 2, 3, 11);
+    const whole = fitFeatureSpace(rows, count, { corpusUnits: count, seed: 5 });
+    const steps = fitFeatureSpaceSteps(rows, count, { corpusUnits: count, seed: 5 });
+    let pauses = 0;
+    let next = steps.next();
+    while (!next.done) {
+      pauses++;
+      next = steps.next();
+    }
+    const stepped = next.value;
+    expect(Array.from(stepped.center)).toEqual(Array.from(whole.center));
+    expect(Array.from(stepped.scale)).toEqual(Array.from(whole.scale));
+    expect(Array.from(stepped.centroids)).toEqual(Array.from(whole.centroids));
+    // one pause per column, one per seeded centroid, and one per 128 points of every Lloyd iteration
+    expect(pauses).toBeGreaterThan(DESCRIPTOR_COUNT + whole.clusterCount + Math.floor(count / 128));
   });
 });

@@ -183,7 +183,7 @@ describe("postinstall-hnswlib", () => {
     expect(result.status === 0).toBe(snapshotLoader().fast);
   });
 
-  it("replaces loadIndex once and leaves the rest of hnswlib's header as it was", async () => {
+  it("replaces loadIndex once, shrinks the label lock table and leaves the rest of hnswlib's header as it was", async () => {
     const { dir, cleanup } = await makeTempDir("postinstall");
     try {
       // The stock header: the pristine copy the script keeps once it has patched, else the installed one.
@@ -200,7 +200,11 @@ describe("postinstall-hnswlib", () => {
       const functionStart = stock.indexOf("    void loadIndex(");
       const functionEnd = stock.indexOf("        return;\n    }\n", functionStart) + "        return;\n    }\n".length;
       expect(patched.startsWith(stock.slice(0, start))).toBe(true);
-      expect(patched).toContain(stock.slice(start, functionStart));
+      // ... with the one lock-table line changed (65,536 -> 1,024 label locks)
+      expect(stock).toContain("MAX_LABEL_OPERATION_LOCKS = 65536;");
+      expect(patched).not.toContain("MAX_LABEL_OPERATION_LOCKS = 65536;");
+      expect(patched).toContain("MAX_LABEL_OPERATION_LOCKS = 1024;");
+      expect(patched).toContain(stock.slice(start, functionStart).replace("MAX_LABEL_OPERATION_LOCKS = 65536;", "MAX_LABEL_OPERATION_LOCKS = 1024;  // mass-audio: one writer thread"));
       expect(patched.endsWith(stock.slice(functionEnd))).toBe(true);
       // --print changes nothing.
       expect(await readFile(join(dir, "src", "hnswlib", "hnswalg.h"), "utf8")).toBe(stock);
