@@ -54,7 +54,13 @@ interface LoadResult {
   readonly p99Ms: number;
   readonly maxMs: number;
   readonly rate: number;
+  /** The client's own pacing loop late by more than 10 ms (the machine busy elsewhere): count and longest. */
+  readonly clientStalls: number;
+  readonly clientStallMaxMs: number;
 }
+
+/** A pacing turn this much later than its 1-ms sleep counts as a stall of the client: 10 ms. */
+const STALL_MS = 10;
 
 interface Daemon {
   readonly port: number;
@@ -158,7 +164,14 @@ async function findLoad(port: number, targets: readonly { path: string; duration
   const total = Math.round(seconds * ratePerSec);
   const t0 = performance.now();
   let sent = 0;
+  let clientStalls = 0;
+  let clientStallMaxMs = 0;
+  let turnAt = t0;
   while (sent < total) {
+    const now = performance.now();
+    if (now - turnAt > STALL_MS) clientStalls++;
+    clientStallMaxMs = Math.max(clientStallMaxMs, now - turnAt);
+    turnAt = now;
     const due = Math.min(total, Math.floor(((performance.now() - t0) * ratePerSec) / 1000) + 1);
     for (; sent < due; sent++) {
       const target = targets[Math.floor(random() * targets.length)]!;
@@ -184,6 +197,8 @@ async function findLoad(port: number, targets: readonly { path: string; duration
     p99Ms: percentile(latencies, 0.99),
     maxMs: latencies[latencies.length - 1] ?? Number.NaN,
     rate: sent / elapsedSec,
+    clientStalls,
+    clientStallMaxMs,
   };
 }
 
@@ -200,6 +215,7 @@ function loadFigures(label: string, load: LoadResult & { regens?: number; regenM
     { name: `${label}: latency p50`, value: load.p50Ms, unit: "ms" },
     { name: `${label}: latency p99`, value: load.p99Ms, unit: "ms", ...(goals ? { goal: `<= ${P99_GOAL_MS} ms`, pass: load.p99Ms <= P99_GOAL_MS } : {}) },
     { name: `${label}: latency max`, value: load.maxMs, unit: "ms" },
+    { name: `${label}: client stalls > ${STALL_MS} ms`, value: load.clientStalls, unit: `(longest ${load.clientStallMaxMs.toFixed(0)} ms: the machine busy elsewhere; they add to the latency)` },
   ];
   if (load.regens !== undefined) {
     figures.push({ name: `${label}: ${TARGET_SEC}-s regenerations done`, value: load.regens, unit: `(median ${load.regenMedianMs?.toFixed(0)} ms each incl. queueing; ${load.regenErrors} errors)` });

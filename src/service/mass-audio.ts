@@ -150,6 +150,17 @@ export interface MassAudioEvents {
   warning: [error: Error];
 }
 
+/** A find's query: the point to search from, what it was, and the unit to leave out of the hits. */
+interface QueryPoint {
+  readonly vector: Float32Array;
+  readonly embedding: Float32Array | null;
+  readonly query: FindResult["query"];
+  readonly excludeUnitId?: number;
+}
+
+/** Unit spans remembered for find hits: 65,536 units (about 6 MB). */
+const UNIT_SPANS_KEPT = 65_536;
+
 /** Roots poll interval for offline roots: 2 s. */
 const DEFAULT_ROOT_POLL_MS = 2000;
 
@@ -214,6 +225,8 @@ export class MassAudio extends EventEmitter<MassAudioEvents> {
   private closed = false;
   /** Source ranges of regenerations, kept warm between requests. */
   private regenSources: SourceCache | undefined;
+  /** Spans of units that finds returned (unit id -> start and end frame), oldest first. */
+  private readonly unitSpans = new Map<number, readonly [number, number]>();
 
   private constructor(
     corpus: Corpus,
@@ -451,8 +464,23 @@ export class MassAudio extends EventEmitter<MassAudioEvents> {
    */
   async find(request: FindRequest): Promise<FindResult> {
     const started = performance.now();
+    const query = this.storedQuery(request) ?? (await this.analysedQuery(request));
+    return this.search(request, query, started);
+  }
+
+  /**
+   * `find` when the target needs no analysis (a unit id, a vector, a file of the corpus): answered on the
+   * spot, without waiting for anything. Undefined when the target must be analysed (use `find`).
+   * @throws as `find`.
+   */
+  findStored(request: FindRequest): FindResult | undefined {
+    const started = performance.now();
+    const query = this.storedQuery(request);
+    return query && this.search(request, query, started);
+  }
+
+  private search(request: FindRequest, { vector, embedding, query, excludeUnitId }: QueryPoint, started: number): FindResult {
     const k = request.k ?? 10;
-    const { vector, embedding, query, excludeUnitId } = await this.queryVector(request);
     const filter: UnitFilter =
       excludeUnitId === undefined
         ? (request.filter ?? {})
@@ -462,21 +490,36 @@ export class MassAudio extends EventEmitter<MassAudioEvents> {
     return { query, hits, strategy: outcome.strategy, tookMs: performance.now() - started };
   }
 
+  /**
+   * A unit's span in its file's frames, from memory when a find returned it before. A unit's row never
+   * changes and its id is never reused (AUTOINCREMENT), so a remembered span is never stale; it saves one
+   * SQLite statement per hit.
+   */
+  private unitSpan(unitId: number): readonly [startFrame: number, endFrame: number] {
+    const known = this.unitSpans.get(unitId);
+    if (known) return known;
+    const frames = this.corpus.store.unitFrames(unitId)!;
+    const span = [frames.startFrame, frames.endFrame] as const;
+    if (this.unitSpans.size >= UNIT_SPANS_KEPT) this.unitSpans.delete(this.unitSpans.keys().next().value!);
+    this.unitSpans.set(unitId, span);
+    return span;
+  }
+
   private describeHit(unitId: number, distance: number): FindHit {
     const catalog = this.corpus.catalog;
     const fileId = catalog.unitFile[unitId]!;
     const file = catalog.file(fileId)!;
-    const unit = this.corpus.store.unitFrames(unitId)!;
+    const [startFrame, endFrame] = this.unitSpan(unitId);
     const rate = file.sampleRateHz || 1;
     const pitchMidi = catalog.unitPitchMidi[unitId]!;
     return {
       unitId,
       path: file.path,
-      startFrame: unit.startFrame,
-      endFrame: unit.endFrame,
+      startFrame,
+      endFrame,
       sampleRateHz: file.sampleRateHz,
-      startSec: unit.startFrame / rate,
-      endSec: unit.endFrame / rate,
+      startSec: startFrame / rate,
+      endSec: endFrame / rate,
       distance,
       categories: categoriesOfMask(file.categoryMask),
       cluster: this.corpus.clusterOf(unitId),
@@ -486,9 +529,8 @@ export class MassAudio extends EventEmitter<MassAudioEvents> {
     };
   }
 
-  private async queryVector(
-    request: FindRequest,
-  ): Promise<{ vector: Float32Array; embedding: Float32Array | null; query: FindResult["query"]; excludeUnitId?: number }> {
+  /** The query point of a target whose vectors are stored (unit, vector, corpus file); undefined otherwise. */
+  private storedQuery(request: FindRequest): QueryPoint | undefined {
     const target = request.target;
     if ("unitId" in target) {
       if (!Number.isInteger(target.unitId) || target.unitId < 1) throw new ParameterError(`unit id: expected a positive integer, got ${target.unitId}`);
@@ -506,6 +548,26 @@ export class MassAudio extends EventEmitter<MassAudioEvents> {
     if ("atSec" in target && target.atSec !== undefined && !(Number.isFinite(target.atSec) && target.atSec >= 0)) {
       throw new ParameterError(`at: expected seconds >= 0, got ${target.atSec}`);
     }
+    if ("channels" in target) return undefined;
+    const path = resolve(target.path);
+    const known = this.corpus.store.getFileByPath(path);
+    if (!known || known.status !== "ok" || known.unitCount === 0) return undefined;
+    const rate = known.sampleRateHz ?? 1;
+    if (target.atSec !== undefined && known.durationSec !== null && target.atSec > known.durationSec) {
+      throw new NotFoundError(`${path}: --at ${target.atSec} s is past the end of the file (${known.durationSec.toFixed(3)} s)`);
+    }
+    const unit = this.corpus.store.unitAtFrame(known.id, Math.round((target.atSec ?? 0) * rate))!;
+    return {
+      vector: unit.vector,
+      embedding: unit.embedding,
+      query: { source: "corpus-file", unitId: unit.id, path, startSec: unit.startFrame / rate, endSec: unit.endFrame / rate },
+      excludeUnitId: unit.id,
+    };
+  }
+
+  /** The query point of a clip or an audio file outside the corpus, analysed with the corpus analysis code. */
+  private async analysedQuery(request: FindRequest): Promise<QueryPoint> {
+    const target = request.target;
     if ("channels" in target) {
       const embedder = await this.embedder();
       const analysis = await analyzeClip(target.channels, target.sampleRateHz, request.analysis ?? {}, "<clip>", embedder ? { embedder } : {});
@@ -517,21 +579,8 @@ export class MassAudio extends EventEmitter<MassAudioEvents> {
         query: { source: "clip", startSec: unit.startSec, endSec: unit.endSec },
       };
     }
+    if (!("path" in target)) throw new Error("analysedQuery: a stored target"); // storedQuery answers units and vectors
     const path = resolve(target.path);
-    const known = this.corpus.store.getFileByPath(path);
-    if (known && known.status === "ok" && known.unitCount > 0) {
-      const rate = known.sampleRateHz ?? 1;
-      if (target.atSec !== undefined && known.durationSec !== null && target.atSec > known.durationSec) {
-        throw new NotFoundError(`${path}: --at ${target.atSec} s is past the end of the file (${known.durationSec.toFixed(3)} s)`);
-      }
-      const unit = this.corpus.store.unitAtFrame(known.id, Math.round((target.atSec ?? 0) * rate))!;
-      return {
-        vector: unit.vector,
-        embedding: unit.embedding,
-        query: { source: "corpus-file", unitId: unit.id, path, startSec: unit.startFrame / rate, endSec: unit.endFrame / rate },
-        excludeUnitId: unit.id,
-      };
-    }
     this.analyzer ??= createWorkerAnalyzer({ threads: this.options.workers });
     const outcome = await this.analyzer.analyze({
       path,

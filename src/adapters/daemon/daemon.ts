@@ -4,9 +4,11 @@
  * queue (one regeneration at a time, FIFO, bounded: `busy` when full), the saved presets, the output
  * folder and the path policy, and it turns the service's indexing events into simple adapter events.
  *
- * Finds never wait for the queue: they run as they arrive (bounded in flight). A regeneration runs on the
- * main thread between its awaits, so a long one delays finds by the length of its longest synchronous
- * stage (see `npm run bench -- osc`).
+ * Finds never wait for the queue: they run as they arrive. A find of a corpus file whose path passed the
+ * path policy lately is answered on the spot (no await); the others (first sight of a path, a file to
+ * analyse) take one of a few slots (bounded in flight, `busy` beyond). A regeneration runs on the main
+ * thread in slices between its awaits, so it delays finds by about its longest synchronous stretch (see
+ * `npm run bench -- osc`).
  */
 import { EventEmitter } from "node:events";
 import { access } from "node:fs/promises";
@@ -15,10 +17,10 @@ import type { Logger } from "pino";
 import type { RegenOptions } from "../../core/select/regen-params.js";
 import { excludeFiles } from "../../cli/corpus-options.js";
 import type { FileAction } from "../../corpus/indexer.js";
-import type { FindResult, MassAudio } from "../../service/mass-audio.js";
+import type { FindRequest, FindResult, MassAudio } from "../../service/mass-audio.js";
 import { regenerate, type RegenerateProgress, type RegenerateResult, type RegenerateStage } from "../../service/regenerate.js";
 import { SourceCache } from "../../service/source-cache.js";
-import { checkAudioTarget, checkRootFolder, OutputFolder } from "./path-policy.js";
+import { checkAudioTarget, CheckedTargets, checkRootFolder, OutputFolder } from "./path-policy.js";
 import { PresetStore } from "./presets.js";
 import { messageOf, RequestError } from "./request-error.js";
 import { interpretFindOptions, interpretRegenOptions, TARGET_OPTION_SET, type OptionMap, type OptionScalar } from "./request-options.js";
@@ -117,7 +119,9 @@ export function regenFraction(progress: RegenerateProgress): number {
 }
 
 /**
- * Admission for finds: `slots` run at once, up to `maxWaiting` wait (FIFO), the rest get `busy`. The next
+ * Admission for the finds that wait for something (the disk, for a path not checked lately; an analysis
+ * worker, for a file outside the corpus): `slots` run at once, up to `maxWaiting` wait (FIFO), the rest get
+ * `busy`. The next
  * waiter starts from a macrotask (setImmediate), never straight from the previous find's completion, so
  * the event loop reads the socket between finds: under overload requests are answered (or refused) in
  * bounded time instead of piling up unread in the kernel's buffer.
@@ -162,6 +166,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private readonly log: DaemonLog;
   private readonly maxQueued: number;
   private readonly findGate: FindGate;
+  /** Find targets that passed the path policy lately (regenerations, which read the target, always check). */
+  private readonly findTargets = new CheckedTargets();
   private readonly cacheBytes: number;
   private current: CurrentTarget = { targetPath: null, options: {} };
   private readonly queue: QueuedJob[] = [];
@@ -205,8 +211,10 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       if (progress.filesDone < progress.filesQueued) this.markIndexerBusy();
       this.emit("progress", { filesDone: progress.filesDone, filesTotal: progress.filesQueued, units: service.corpus.catalog.liveUnitCount });
     };
-    const onFile = (event: { action: FileAction; path: string }): void => {
+    const onFile = (event: { action: FileAction; path: string; from?: string }): void => {
       if (event.action === "unchanged") return;
+      this.findTargets.forget(event.path);
+      if (event.from !== undefined) this.findTargets.forget(event.from);
       this.cacheStale = true; // a cached source range may belong to the old content
       this.emit("file", { kind: event.action, path: event.path });
     };
@@ -259,20 +267,32 @@ export class Daemon extends EventEmitter<DaemonEvents> {
    */
   async find(targetPath: string, options: OptionMap): Promise<FindResult> {
     this.assertOpen();
+    // A corpus file checked lately is answered on the spot: nothing to wait for, so no slot to take (it
+    // never queues behind finds waiting for the disk or an analysis worker).
+    const recent = this.findTargets.recent(targetPath);
+    if (recent !== undefined) {
+      const answered = this.service.findStored(this.findRequest(recent, options));
+      if (answered) return answered;
+    }
     await this.findGate.enter();
     try {
-      const path = await checkAudioTarget(targetPath);
-      const find = interpretFindOptions(options);
-      const filter = excludeFiles(find.filter, find.excludeFile, this.service.corpus.store);
-      return await this.service.find({
-        target: find.atSec === undefined ? { path } : { path, atSec: find.atSec },
-        ...(find.k !== undefined ? { k: find.k } : {}),
-        filter,
-        ...(find.weights ? { weights: find.weights } : {}),
-      });
+      const path = await this.findTargets.check(targetPath);
+      return await this.service.find(this.findRequest(path, options));
     } finally {
       this.findGate.leave();
     }
+  }
+
+  /** @throws RequestError bad_option, ParameterError (a filter). */
+  private findRequest(path: string, options: OptionMap): FindRequest {
+    const find = interpretFindOptions(options);
+    const filter = excludeFiles(find.filter, find.excludeFile, this.service.corpus.store);
+    return {
+      target: find.atSec === undefined ? { path } : { path, atSec: find.atSec },
+      ...(find.k !== undefined ? { k: find.k } : {}),
+      filter,
+      ...(find.weights ? { weights: find.weights } : {}),
+    };
   }
 
   // ---------------------------------------------------------------- regenerate

@@ -8,6 +8,7 @@
  */
 import { lstat, mkdir, realpath, stat } from "node:fs/promises";
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { performance } from "node:perf_hooks";
 import { AUDIO_EXTENSIONS } from "../../io/audio-info.js";
 import { sidecarPathOf } from "../../service/regenerate.js";
 import { RequestError } from "./request-error.js";
@@ -38,12 +39,24 @@ export function isInsideFolder(child: string, parent: string): boolean {
  *   not_found (no such file), bad_arguments (empty or malformed).
  */
 export async function checkAudioTarget(path: string, what = "TARGET_PATH"): Promise<string> {
+  const absolute = checkTargetName(path, what);
+  await checkTargetFile(absolute);
+  return absolute;
+}
+
+/** The text checks of a target. @returns the absolute path. @throws RequestError. */
+function checkTargetName(path: string, what: string): string {
   checkText(path, what);
   if (!isAbsolute(path)) throw new RequestError("forbidden_path", `${what} must be an absolute path, got "${path}"`);
   const absolute = resolve(path);
   if (!isAudioName(absolute)) {
     throw new RequestError("forbidden_path", `${absolute}: not an audio file name (extensions: ${AUDIO_EXTENSIONS.join(" ")})`);
   }
+  return absolute;
+}
+
+/** The disk checks of a target: it exists and is, after links, a regular file with an audio name. @throws RequestError. */
+async function checkTargetFile(absolute: string): Promise<void> {
   let real: string;
   try {
     real = await realpath(absolute);
@@ -53,9 +66,100 @@ export async function checkAudioTarget(path: string, what = "TARGET_PATH"): Prom
     throw new RequestError("forbidden_path", `${absolute}: cannot be read (${code ?? (error as Error).message})`);
   }
   if (!isAudioName(real)) throw new RequestError("forbidden_path", `${absolute}: links to ${real}, which is not an audio file name`);
-  const info = await stat(real);
+  const info = await stat(real).catch(() => {
+    throw new RequestError("not_found", `${absolute}: no such file`); // removed since the realpath
+  });
   if (!info.isFile()) throw new RequestError("forbidden_path", `${absolute}: not a regular file`);
-  return absolute;
+}
+
+/** How long a target that passed the check is trusted without looking at the disk again: 5 s. */
+const DEFAULT_TARGET_VALIDITY_MS = 5000;
+/** Targets remembered: 4096 paths (the oldest check is dropped beyond). */
+const DEFAULT_TARGET_ENTRIES = 4096;
+
+/**
+ * `checkAudioTarget` with its passes remembered for a short time, for finds: a client asking for the
+ * neighbours of the same file many times a second costs two file-system calls (two trips through libuv's
+ * thread pool) a few times per validity period, in the background, instead of a wait on every request.
+ * A pass is trusted for at most the validity (5 s) after the disk was last looked at. Only passes are
+ * kept (a file that appears is found at once); a path the corpus watcher reports as changed or removed
+ * is looked at again on its next request. The text checks (absolute, audio name) always run.
+ */
+export class CheckedTargets {
+  private readonly validityMs: number;
+  private readonly maxEntries: number;
+  private readonly nowMs: () => number;
+  /** Absolute path -> when it passed (ms, `nowMs`), oldest first. */
+  private readonly passedAtMs = new Map<string, number>();
+  /** Targets being looked at again in the background. */
+  private readonly refreshing = new Set<string>();
+
+  constructor(options: { readonly validityMs?: number; readonly maxEntries?: number; readonly nowMs?: () => number } = {}) {
+    this.validityMs = options.validityMs ?? DEFAULT_TARGET_VALIDITY_MS;
+    this.maxEntries = options.maxEntries ?? DEFAULT_TARGET_ENTRIES;
+    this.nowMs = options.nowMs ?? (() => performance.now());
+  }
+
+  /**
+   * As `checkAudioTarget`, answered from memory when the same path passed less than the validity ago.
+   * @throws RequestError as `checkAudioTarget`.
+   */
+  async check(path: string, what = "TARGET_PATH"): Promise<string> {
+    const recent = this.recent(path, what);
+    if (recent !== undefined) return recent;
+    const absolute = resolve(path);
+    const startedAtMs = this.nowMs(); // valid from when the disk was looked at, not from the answer
+    await checkTargetFile(absolute);
+    this.remember(absolute, startedAtMs);
+    return absolute;
+  }
+
+  /**
+   * The absolute path when `path` passed the check less than the validity ago; undefined when the disk
+   * must be looked at (`check`). Never waits.
+   * @throws RequestError when the text alone fails (relative, not an audio name, empty, NUL).
+   */
+  recent(path: string, what = "TARGET_PATH"): string | undefined {
+    const absolute = checkTargetName(path, what);
+    const passedAt = this.passedAtMs.get(absolute);
+    if (passedAt === undefined) return undefined;
+    const ageMs = this.nowMs() - passedAt;
+    if (ageMs >= this.validityMs) return undefined;
+    if (ageMs >= this.validityMs / 2) this.refresh(absolute);
+    return absolute;
+  }
+
+  /**
+   * Looks at a target in use again in the background, in the second half of its validity: a target asked
+   * for steadily never waits for the disk, and targets checked together do not all expire together.
+   * A failure drops the pass (the next request then fails the full check).
+   */
+  private refresh(absolute: string): void {
+    if (this.refreshing.has(absolute)) return;
+    this.refreshing.add(absolute);
+    const startedAtMs = this.nowMs();
+    checkTargetFile(absolute).then(
+      () => {
+        if (this.passedAtMs.has(absolute)) this.remember(absolute, startedAtMs); // unless forgotten meanwhile
+      },
+      () => this.passedAtMs.delete(absolute),
+    ).finally(() => this.refreshing.delete(absolute));
+  }
+
+  private remember(absolute: string, passedAtMs: number): void {
+    this.passedAtMs.delete(absolute);
+    this.passedAtMs.set(absolute, passedAtMs);
+    if (this.passedAtMs.size > this.maxEntries) this.passedAtMs.delete(this.passedAtMs.keys().next().value!);
+  }
+
+  /** Checks `path` on the disk again on its next request (it changed, moved or went away). */
+  forget(path: string): void {
+    this.passedAtMs.delete(path);
+  }
+
+  get size(): number {
+    return this.passedAtMs.size;
+  }
 }
 
 /**

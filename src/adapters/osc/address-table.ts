@@ -11,6 +11,7 @@
 import type { ParamDef } from "../../core/params.js";
 import { REQUEST_ERROR_CODES } from "../daemon/request-error.js";
 import { FIND_OPTION_SET, REGEN_OPTION_SET, TARGET_OPTION_SET, type OptionSet, type OptionSpec } from "../daemon/request-options.js";
+import { MAX_REPLY_DATAGRAM_BYTES } from "./osc-codec.js";
 
 /** One argument of a message: its name, OSC type tags (`i` int32, `f` float32, `s` string, `|` either, `...` repeated). */
 export interface ArgDoc {
@@ -287,6 +288,11 @@ export function formatOscReference(): string {
     "Replies go to the sender's address and port. Any request may end with `replyPort N`: its replies (and, after",
     "`/mass/subscribe`, the events) then go to port N of the sender's host (Max's `udpsend` sends from a random port",
     "that `udpreceive` cannot listen on).",
+    "",
+    "A find's hits and its done message travel together as one OSC bundle (time tag \"immediately\"), or as a few",
+    `bundles of at most ${MAX_REPLY_DATAGRAM_BYTES / 1024} KiB each when the paths are long or k is large, done in the last. OSC receivers (Max's`,
+    "`udpreceive`, Pd's `oscparse`, SuperCollider, osc.js, python-osc, liblo) hand on a bundle's messages one by one, in",
+    "order; a client that reads raw datagrams must unpack `#bundle` packets.",
     "",
     `Errors: ${replyLine(OSC_ERROR, true)}, ${OSC_ERROR.doc}.`,
     "",

@@ -9,7 +9,7 @@ import { isIPv6 } from "node:net";
 import type { Daemon, DaemonEvents, DaemonLog } from "../daemon/daemon.js";
 import { errorCodeOf, messageOf, type RequestErrorCode } from "../daemon/request-error.js";
 import type { RequestAddress } from "./address-table.js";
-import { decodePacket, encodeMessage, oscFloat, oscInt, oscString, OscDecodeError, type OscArg, type OscMessageIn } from "./osc-codec.js";
+import { decodePacket, encodeDatagrams, encodeMessage, oscFloat, oscInt, oscString, OscDecodeError, type OscArg, type OscMessageIn, type OscMessageOut } from "./osc-codec.js";
 import { NO_ID, parseOscRequest, type OscRequest } from "./osc-request.js";
 
 export interface OscServerOptions {
@@ -144,17 +144,22 @@ export class OscServer {
       "/mass/ping": async (request, peer) => this.reply(peer, "/mass/pong", request.id, [oscString(daemon.version)]),
       "/mass/find": async (request, peer) => {
         const result = await daemon.find(request.args[0]!, request.options);
-        result.hits.forEach((hit, i) =>
-          this.reply(peer, "/mass/find/hit", request.id, [
+        // One bundle (a few for long paths or a large k) instead of one datagram per hit: each send is a
+        // system call, which dominated the cost of a find.
+        const messages: OscMessageOut[] = result.hits.map((hit, i) => ({
+          address: "/mass/find/hit",
+          args: [
+            request.id,
             oscInt(i + 1),
             oscString(hit.path),
             oscFloat(hit.startSec),
             oscFloat(hit.endSec),
             oscFloat(hit.distance),
             oscString(hit.categories.join(",")),
-          ]),
-        );
-        this.reply(peer, "/mass/find/done", request.id, [oscInt(result.hits.length)]);
+          ],
+        }));
+        messages.push({ address: "/mass/find/done", args: [request.id, oscInt(result.hits.length)] });
+        for (const datagram of encodeDatagrams(messages)) this.sendBytes(peer, datagram);
       },
       "/mass/regen": async (request, peer) => {
         const result = await daemon.regen({

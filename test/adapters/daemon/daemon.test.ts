@@ -28,6 +28,28 @@ describe("daemon admission and progress", () => {
     expect((await fx.daemon.find(target, { k: 1 })).hits).toHaveLength(1);
   });
 
+  it("answers a corpus file checked lately on the spot, even when every slot and waiting place is taken", async () => {
+    const checked = join(fx.root, "bd_haus.flac");
+    await fx.daemon.find(checked, { k: 1 }); // its path passes the policy now
+    const fresh = join(fx.root, "sn_dub.flac"); // first sight: the disk is looked at, in a slot
+    const slotted = Array.from({ length: 3 }, () => fx.daemon.find(fresh, { k: 1 })); // one running, two waiting
+    const refused = fx.daemon.find(fresh, { k: 1 });
+    const onTheSpot = fx.daemon.find(checked, { k: 2 });
+    await expect(refused).rejects.toMatchObject({ code: "busy" });
+    const answered = await onTheSpot;
+    expect(answered.hits).toHaveLength(2);
+    expect(answered.query.source).toBe("corpus-file");
+    for (const result of await Promise.all(slotted)) expect(result.hits).toHaveLength(1);
+  });
+
+  it("a find on the spot still refuses bad options, k and times past the end", async () => {
+    const checked = join(fx.root, "bd_haus.flac");
+    await fx.daemon.find(checked, { k: 1 });
+    await expect(fx.daemon.find(checked, { weights: "loud=2" })).rejects.toThrow(/unknown group/);
+    await expect(fx.daemon.find(checked, { k: 0 })).rejects.toThrow(/k/);
+    await expect(fx.daemon.find(checked, { at: 99 })).rejects.toThrow(/past the end/);
+  });
+
   it("maps regeneration stages onto 0..1 in order", () => {
     const stages = ["analyse", "search", "select", "read", "render", "write"] as const;
     const points = stages.flatMap((stage) => [regenFraction({ stage, done: 0, total: 4 }), regenFraction({ stage, done: 4, total: 4 })]);

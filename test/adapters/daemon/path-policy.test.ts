@@ -1,7 +1,7 @@
-import { copyFile, mkdir, readdir, symlink, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, symlink, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkAudioTarget, checkRootFolder, isInsideFolder, OutputFolder } from "../../../src/adapters/daemon/path-policy.js";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { checkAudioTarget, CheckedTargets, checkRootFolder, isInsideFolder, OutputFolder } from "../../../src/adapters/daemon/path-policy.js";
 import { RequestError } from "../../../src/adapters/daemon/request-error.js";
 import { CC0_CORPUS, makeTempDir } from "../../corpus/helpers.js";
 
@@ -77,6 +77,66 @@ describe("path policy", () => {
     expect(await codeOf(checkAudioTarget(join(dir, "hosts.wav")))).toBe("forbidden_path");
     expect(await codeOf(checkAudioTarget(join(dir, "folder.wav")))).toBe("forbidden_path");
     expect(await codeOf(checkAudioTarget(`${dir}/a\u0000.wav`))).toBe("bad_arguments");
+  });
+
+  it("remembers a target that passed for its validity only; failures are never remembered; forget() looks again", async () => {
+    let nowMs = 0;
+    const targets = new CheckedTargets({ validityMs: 1000, nowMs: () => nowMs });
+    const target = join(dir, "later.flac");
+    expect(await codeOf(targets.check(target))).toBe("not_found");
+    expect(targets.recent(target)).toBeUndefined();
+    await copyFile(join(CC0_CORPUS, "bd_haus.flac"), target);
+    expect(await targets.check(target)).toBe(target); // the missing file was not remembered
+    expect(targets.recent(target)).toBe(target);
+    expect(targets.recent(join(dir, ".", "later.flac"))).toBe(target); // normalised
+    await unlink(target);
+    await symlink("/etc/hosts", target); // now a link to a non-audio file
+    nowMs = 999;
+    expect(await targets.check(target)).toBe(target); // still within the validity: not looked at
+    nowMs = 1000;
+    expect(targets.recent(target)).toBeUndefined();
+    expect(await codeOf(targets.check(target))).toBe("forbidden_path");
+    await unlink(target);
+    await copyFile(join(CC0_CORPUS, "bd_haus.flac"), target);
+    expect(await targets.check(target)).toBe(target);
+    targets.forget(target);
+    expect(targets.recent(target)).toBeUndefined();
+  });
+
+  it("looks at a target in use again in the background in its validity's second half; a failure drops the pass", async () => {
+    let nowMs = 0;
+    const targets = new CheckedTargets({ validityMs: 1000, nowMs: () => nowMs });
+    const steady = join(dir, "steady.flac");
+    await copyFile(join(CC0_CORPUS, "bd_haus.flac"), steady);
+    await targets.check(steady); // passed at 0
+    nowMs = 600;
+    expect(targets.recent(steady)).toBe(steady); // trusted, and looked at again from 600
+    nowMs = 1500; // past the first pass's validity, within the refreshed one
+    await vi.waitFor(() => expect(targets.recent(steady)).toBe(steady));
+
+    nowMs = 0;
+    const swapped = new CheckedTargets({ validityMs: 1000, nowMs: () => nowMs });
+    await swapped.check(steady);
+    await unlink(steady);
+    await symlink("/etc/hosts", steady);
+    nowMs = 600;
+    expect(swapped.recent(steady)).toBe(steady); // still within the validity of the pass
+    await vi.waitFor(() => expect(swapped.recent(steady)).toBeUndefined()); // the background look failed
+    expect(await codeOf(swapped.check(steady))).toBe("forbidden_path");
+  });
+
+  it("checks the text of a remembered target on every request, and keeps a bounded number of targets", async () => {
+    const targets = new CheckedTargets({ maxEntries: 2 });
+    expect(() => targets.recent("kick.flac")).toThrow(RequestError);
+    expect(() => targets.recent("/etc/hosts")).toThrow(/not an audio file name/);
+    expect(await codeOf(targets.check(`${dir}/a\u0000.wav`))).toBe("bad_arguments");
+    await targets.check(join(dir, "kick.flac"));
+    await targets.check(join(dir, "alias.wav"));
+    await copyFile(join(dir, "kick.flac"), join(dir, "third.flac"));
+    await targets.check(join(dir, "third.flac"));
+    expect(targets.size).toBe(2);
+    expect(targets.recent(join(dir, "kick.flac"))).toBeUndefined(); // the oldest pass went
+    expect(targets.recent(join(dir, "alias.wav"))).toBe(join(dir, "alias.wav"));
   });
 
   it("accepts only existing absolute folders as roots", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MassAudioError } from "../../../src/core/errors.js";
 import { decodeOscPacket, encodeOscMessage, oscFloat, oscInt, oscString, oscValue } from "../../../src/adapters/max/osc-codec.js";
+import { encodeDatagrams, oscFloat as daemonFloat, oscInt as daemonInt, oscString as daemonString } from "../../../src/adapters/osc/osc-codec.js";
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
 
@@ -35,6 +36,23 @@ describe("osc-codec", () => {
       code = (error as MassAudioError).code;
     }
     expect(code).toBe("bad_packet");
+  });
+
+  it("reads the daemon's find replies from one bundle datagram: every hit in order, then done", () => {
+    const id = daemonInt(12);
+    const hits = [1, 2, 3].map((rank) => ({
+      address: "/mass/find/hit",
+      args: [id, daemonInt(rank), daemonString(`/Samples/k${rank}.wav`), daemonFloat(0.5), daemonFloat(0.75), daemonFloat(rank / 4), daemonString("kick")],
+    }));
+    const [datagram, ...rest] = encodeDatagrams([...hits, { address: "/mass/find/done", args: [id, daemonInt(3)] }]);
+    expect(rest).toHaveLength(0);
+    const decoded = decodeOscPacket(datagram!);
+    expect(decoded.map((m) => m.address)).toEqual(["/mass/find/hit", "/mass/find/hit", "/mass/find/hit", "/mass/find/done"]);
+    expect(decoded[1]).toEqual({
+      address: "/mass/find/hit",
+      args: [oscInt(12), oscInt(2), oscString("/Samples/k2.wav"), oscFloat(0.5), oscFloat(0.75), oscFloat(0.5), oscString("kick")],
+    });
+    expect(decoded[3]!.args).toEqual([oscInt(12), oscInt(3)]);
   });
 
   it("rejects an int outside int32 and an address without a leading slash", () => {

@@ -1,8 +1,10 @@
+import { createSocket } from "node:dgram";
 import { copyFile, mkdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OSC_REQUESTS } from "../../../src/adapters/osc/address-table.js";
 import { OscClient, type OscReply } from "../../../src/adapters/osc/osc-client.js";
+import { decodePacket, encodeMessage, oscInt, oscString } from "../../../src/adapters/osc/osc-codec.js";
 import { readWholeFile } from "../../../src/io/audio-reader.js";
 import { CC0_CORPUS } from "../../corpus/helpers.js";
 import { openDaemonFixture, type DaemonFixture } from "./helpers.js";
@@ -69,6 +71,27 @@ describe("OSC server round trips (real UDP, real corpus)", () => {
     expect(values(replies[3]!)[1]).toBe(3);
     const distances = replies.slice(0, 3).map((r) => values(r)[5] as number);
     expect([...distances].sort((a, b) => a - b)).toEqual(distances);
+  });
+
+  it("/mass/find answers in one datagram: an OSC bundle of the hits in rank order, then done", async () => {
+    const socket = createSocket("udp4");
+    await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+    try {
+      const datagrams: Buffer[] = [];
+      socket.on("message", (data) => datagrams.push(data));
+      socket.send(encodeMessage("/mass/find", [oscString("raw-1"), oscString(join(fx.root, "sn_dub.flac")), oscString("k"), oscInt(4)]), fx.server.port, "127.0.0.1");
+      await until(() => datagrams.length >= 1);
+      await new Promise((resolve) => setTimeout(resolve, 50)); // nothing else follows
+      expect(datagrams).toHaveLength(1);
+      expect(datagrams[0]!.subarray(0, 8).toString("latin1")).toBe("#bundle\u0000");
+      const messages = decodePacket(datagrams[0]!);
+      expect(messages.map((m) => m.address)).toEqual([...Array<string>(4).fill("/mass/find/hit"), "/mass/find/done"]);
+      expect(messages.map((m) => m.args[0]!.value)).toEqual(Array<string>(5).fill("raw-1"));
+      expect(messages.slice(0, 4).map((m) => m.args[1]!.value)).toEqual([1, 2, 3, 4]);
+      expect(messages[4]!.args[1]).toEqual({ type: "i", value: 4 });
+    } finally {
+      socket.close();
+    }
   });
 
   it("/mass/find takes at, filters and weights as key value pairs (CLI flag names, any case)", async () => {
