@@ -79,6 +79,28 @@ class UnitCollector {
 }
 
 /**
+ * Resamplers of finished analyses, by rate pair, reset and ready: building one per file (its tables are
+ * cached, but each stage makes WebAssembly memory and an instance) was a visible part of analysing short
+ * files. Taken for one analysis at a time, so concurrent analyses in a thread never share one.
+ */
+const IDLE_RESAMPLERS = new Map<string, StreamingResampler[]>();
+/** Idle resamplers kept per rate pair (more only appear with that many concurrent analyses). */
+const MAX_IDLE_RESAMPLERS = 4;
+
+function takeResampler(inputRateHz: number, outputRateHz: number): StreamingResampler {
+  return IDLE_RESAMPLERS.get(`${inputRateHz}>${outputRateHz}`)?.pop() ?? new StreamingResampler(inputRateHz, outputRateHz);
+}
+
+function returnResampler(resampler: StreamingResampler): void {
+  const key = `${resampler.inputRateHz}>${resampler.outputRateHz}`;
+  let idle = IDLE_RESAMPLERS.get(key);
+  if (idle === undefined) IDLE_RESAMPLERS.set(key, (idle = []));
+  if (idle.length >= MAX_IDLE_RESAMPLERS || idle.includes(resampler)) return;
+  resampler.reset();
+  idle.push(resampler);
+}
+
+/**
  * Mixdown + resampling front end with buffers sized once for the largest block. With an embedding
  * collector, the mono stream also goes there (before the analyser, so a unit's samples are present when
  * the analyser closes it): the analysis-rate stream itself when the model runs at that rate, else a
@@ -97,8 +119,14 @@ class MonoFrontEnd {
     private readonly embeddings?: UnitEmbeddingCollector,
     embedRateHz = ANALYSIS_RATE_HZ,
   ) {
-    this.resampler = new StreamingResampler(sourceRateHz, ANALYSIS_RATE_HZ);
-    this.embedResampler = embeddings && embedRateHz !== ANALYSIS_RATE_HZ ? new StreamingResampler(sourceRateHz, embedRateHz) : null;
+    this.resampler = takeResampler(sourceRateHz, ANALYSIS_RATE_HZ);
+    this.embedResampler = embeddings && embedRateHz !== ANALYSIS_RATE_HZ ? takeResampler(sourceRateHz, embedRateHz) : null;
+  }
+
+  /** Hands the resamplers back for the next file (after `finish`, or when the analysis failed). */
+  release(): void {
+    returnResampler(this.resampler);
+    if (this.embedResampler) returnResampler(this.embedResampler);
   }
 
   push(channels: readonly Float32Array[], frameCount: number): void {
@@ -171,13 +199,17 @@ export async function analyzeFile(
     const collector = new UnitCollector(reader.info.sampleRateHz, () => framesRead, embeddings, embedRateHz);
     const analyzer = new UnitAnalyzer(collector.add, resolved, FFT_ENGINE);
     const frontEnd = new MonoFrontEnd(reader.info.sampleRateHz, analyzer, embeddings, embedRateHz);
-    for await (const block of reader.blocks(ANALYSIS_BLOCK_FRAMES)) {
-      // no finiteness check here: the readers reject NaN/Inf in float PCM, decoders produce finite samples
-      framesRead += block.frameCount; // before push: units closed by this block may end inside it
-      frontEnd.push(block.channels, block.frameCount);
-      if (embeddings && embeddings.pendingCount >= EMBED_BATCH_UNITS) await embeddings.flush();
+    try {
+      for await (const block of reader.blocks(ANALYSIS_BLOCK_FRAMES)) {
+        // no finiteness check here: the readers reject NaN/Inf in float PCM, decoders produce finite samples
+        framesRead += block.frameCount; // before push: units closed by this block may end inside it
+        frontEnd.push(block.channels, block.frameCount);
+        if (embeddings && embeddings.pendingCount >= EMBED_BATCH_UNITS) await embeddings.flush();
+      }
+      frontEnd.finish();
+    } finally {
+      frontEnd.release();
     }
-    frontEnd.finish();
     const unitEmbeddings = embeddings ? await embeddings.finish(collector.units.length) : undefined;
     return {
       info: reader.info,
@@ -241,15 +273,19 @@ function analyzeSamplesWith(
   const collector = new UnitCollector(sampleRateHz, () => frameCount, embeddings, embedRateHz);
   const analyzer = new UnitAnalyzer(collector.add, resolved, FFT_ENGINE);
   const frontEnd = new MonoFrontEnd(sampleRateHz, analyzer, embeddings, embedRateHz);
-  const blockFrames = ANALYSIS_BLOCK_FRAMES;
-  for (let start = 0; start < frameCount; start += blockFrames) {
-    const count = Math.min(blockFrames, frameCount - start);
-    frontEnd.push(
-      channels.map((channel) => channel.subarray(start, start + count)),
-      count,
-    );
+  try {
+    const blockFrames = ANALYSIS_BLOCK_FRAMES;
+    for (let start = 0; start < frameCount; start += blockFrames) {
+      const count = Math.min(blockFrames, frameCount - start);
+      frontEnd.push(
+        channels.map((channel) => channel.subarray(start, start + count)),
+        count,
+      );
+    }
+    frontEnd.finish();
+  } finally {
+    frontEnd.release();
   }
-  frontEnd.finish();
   const info: AudioInfo = {
     path: name,
     format: "other",

@@ -205,6 +205,15 @@ function deinterleave(
   outOffset: number,
   scale: number,
 ): void {
+  if (channelCount === 1) {
+    // mono: a native int -> float conversion, then an exact power-of-two scaling in place (the same values as
+    // src * scale, without the element access this function's two source types make polymorphic)
+    const dst = out[0]!;
+    dst.set(src.subarray(0, frameCount), outOffset);
+    const end = outOffset + frameCount;
+    for (let i = outOffset; i < end; i++) dst[i] = dst[i]! * scale;
+    return;
+  }
   for (let c = 0; c < channelCount; c++) {
     const dst = out[c]!;
     for (let i = 0, s = c; i < frameCount; i++, s += channelCount) dst[outOffset + i] = src[s]! * scale;

@@ -18,6 +18,33 @@ export interface UnitEmbedderPort {
 /** Units gathered before a batch runs: 64 units. */
 export const EMBED_BATCH_UNITS = 64;
 
+const NO_SAMPLES = new Float32Array(0);
+/** Smallest batch buffer: 16384 samples (0.74 s at 22.05 kHz). */
+const MIN_BATCH_SAMPLES = 1 << 14;
+/**
+ * Batch buffers no collector uses any more, kept for the next ones (per thread): a batch holds megabytes
+ * (up to 64 units of `maxUnitSamples`), and a fresh array per file costs its page faults every time.
+ * At most `MAX_IDLE_BATCH_BUFFERS`, the largest kept.
+ */
+const IDLE_BATCH_BUFFERS: Float32Array<ArrayBuffer>[] = [];
+const MAX_IDLE_BATCH_BUFFERS = 2;
+
+function takeBatchBuffer(minLength: number): Float32Array<ArrayBuffer> {
+  const index = IDLE_BATCH_BUFFERS.findIndex((buffer) => buffer.length >= minLength);
+  return index >= 0 ? IDLE_BATCH_BUFFERS.splice(index, 1)[0]! : new Float32Array(minLength);
+}
+
+function giveBatchBuffer(buffer: Float32Array<ArrayBuffer>): void {
+  if (buffer.length === 0) return;
+  if (IDLE_BATCH_BUFFERS.length < MAX_IDLE_BATCH_BUFFERS) {
+    IDLE_BATCH_BUFFERS.push(buffer);
+    return;
+  }
+  let smallest = 0;
+  for (let i = 1; i < IDLE_BATCH_BUFFERS.length; i++) if (IDLE_BATCH_BUFFERS[i]!.length < IDLE_BATCH_BUFFERS[smallest]!.length) smallest = i;
+  if (IDLE_BATCH_BUFFERS[smallest]!.length < buffer.length) IDLE_BATCH_BUFFERS[smallest] = buffer;
+}
+
 export class UnitEmbeddingCollector {
   /** Samples `[base, base + length)` of the stream. */
   private buffer = new Float32Array(1 << 16);
@@ -25,7 +52,11 @@ export class UnitEmbeddingCollector {
   private length = 0;
   /** Samples before this position are no longer needed (the last closed unit ended there). */
   private keepFrom = 0;
-  private readonly pending: { unitIndex: number; samples: Float32Array }[] = [];
+  /** Units waiting for a batch: index, and their samples' span in `pendingSamples`. */
+  private readonly pending: { unitIndex: number; startSample: number; endSample: number }[] = [];
+  /** The pending units' samples, one after the other (`pendingLength` used): the batch's signal. */
+  private pendingSamples: Float32Array<ArrayBuffer> = NO_SAMPLES;
+  private pendingLength = 0;
   private readonly results: (Float32Array | null)[] = [];
 
   constructor(private readonly embedder: UnitEmbedderPort) {}
@@ -64,26 +95,36 @@ export class UnitEmbeddingCollector {
     if (silent) return;
     const from = Math.max(startSample, this.base);
     const to = Math.min(endSample, from + this.embedder.maxUnitSamples, this.base + this.length);
-    const samples = new Float32Array(Math.max(0, to - from));
-    samples.set(this.buffer.subarray(from - this.base, to - this.base));
-    this.pending.push({ unitIndex, samples });
+    const count = Math.max(0, to - from);
+    const start = this.pendingLength;
+    if (start + count > this.pendingSamples.length) {
+      let size = Math.max(this.pendingSamples.length, MIN_BATCH_SAMPLES);
+      while (size < start + count) size *= 2;
+      const grown = takeBatchBuffer(size);
+      grown.set(this.pendingSamples.subarray(0, start));
+      giveBatchBuffer(this.pendingSamples);
+      this.pendingSamples = grown;
+    }
+    if (count > 0) this.pendingSamples.set(this.buffer.subarray(from - this.base, to - this.base), start);
+    this.pendingLength = start + count;
+    this.pending.push({ unitIndex, startSample: start, endSample: start + count });
   }
 
   /** Embeds the pending units (one batch call). */
   async flush(): Promise<void> {
     if (this.pending.length === 0) return;
     const batch = this.pending.splice(0, this.pending.length);
-    let total = 0;
-    for (const unit of batch) total += unit.samples.length;
-    const mono = new Float32Array(total);
-    const spans: { startSample: number; endSample: number }[] = [];
-    let offset = 0;
-    for (const unit of batch) {
-      mono.set(unit.samples, offset);
-      spans.push({ startSample: offset, endSample: offset + unit.samples.length });
-      offset += unit.samples.length;
+    // the batch's samples must stay intact until the embedder is done: units added meanwhile go elsewhere
+    const full = this.pendingSamples;
+    const mono = full.subarray(0, this.pendingLength);
+    this.pendingSamples = NO_SAMPLES;
+    this.pendingLength = 0;
+    let vectors: Float32Array[];
+    try {
+      vectors = await this.embedder.embedUnits(mono, batch);
+    } finally {
+      giveBatchBuffer(full);
     }
-    const vectors = await this.embedder.embedUnits(mono, spans);
     batch.forEach((unit, i) => {
       this.results[unit.unitIndex] = vectors[i] ?? null;
     });

@@ -48,6 +48,23 @@ describe("analyzeFile", () => {
     fromFile.units.forEach((u, i) => expect(Array.from(u.vector)).toEqual(Array.from(fromMemory.units[i]!.vector)));
   });
 
+  it("gives identical units when files run one after another or concurrently (reused resamplers start clean)", async () => {
+    const unitsOf = (analysis: { units: { startFrame: number; endFrame: number; vector: Float32Array }[] }): unknown =>
+      analysis.units.map((u) => [u.startFrame, u.endFrame, Array.from(u.vector)]);
+    const paths: string[] = [];
+    for (const rateHz of [48000, 44100]) {
+      const mono = burstsAt(rateHz, [0.25, 0.7], 1.2);
+      const path = join(temp.dir, `again-${rateHz}.wav`);
+      writeFileSync(path, encodeWav([mono], rateHz, "int16"));
+      paths.push(path);
+    }
+    const first = await Promise.all(paths.map((path) => analyzeFile(path)));
+    const sequential = [];
+    for (const path of [...paths, ...paths]) sequential.push(await analyzeFile(path));
+    const concurrent = await Promise.all([...paths, ...paths].map((path) => analyzeFile(path)));
+    [...sequential, ...concurrent].forEach((analysis, i) => expect(unitsOf(analysis)).toEqual(unitsOf(first[i % 2]!)));
+  });
+
   it("analyses a CC0 corpus FLAC into finite descriptor vectors", async () => {
     const analysis = await analyzeFile(join(CORPUS_DIR, "loop_amen.flac"));
     expect(analysis.info.format).toBe("flac");

@@ -45,6 +45,30 @@ describe("PFFFT engine", () => {
     for (let n = 0; n < size; n++) expect(back[n]).toBeCloseTo(frame[n]!, 4);
   });
 
+  it("windowedAmplitude equals windowing in JavaScript then amplitude, bit for bit (float32 and float64 windows, short windows)", () => {
+    const random = seededRandom(3);
+    const fft = new RealFft(1024, factory);
+    for (const windowLength of [1024, 1021, 600]) {
+      const frame = Float32Array.from({ length: 1024 }, () => 2 * random() - 1);
+      const window32 = Float32Array.from({ length: windowLength }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (windowLength - 1)));
+      const window64 = Float64Array.from({ length: windowLength }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / windowLength));
+      for (const window of [window32, window64, window32]) {
+        const windowed = new Float32Array(1024);
+        for (let i = 0; i < windowLength; i++) windowed[i] = frame[i]! * window[i]!;
+        const expected = new Float32Array(513);
+        fft.amplitude(windowed, expected);
+        const actual = new Float32Array(513);
+        fft.windowedAmplitude(frame, window, actual);
+        expect(Array.from(actual)).toEqual(Array.from(expected));
+      }
+    }
+  });
+
+  it("shares one engine per size within a thread (no WebAssembly memory per file)", () => {
+    expect(factory!(1024)).toBe(factory!(1024));
+    expect(factory!(2048)).not.toBe(factory!(1024));
+  });
+
   it("keeps YIN within 1% on sines 50 Hz .. 2 kHz", () => {
     for (const f of [50, 100, 220, 440, 1000, 2000]) {
       const yin = new YinPitch(1024, 22050, { fftEngine: factory });

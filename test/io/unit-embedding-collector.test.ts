@@ -85,4 +85,38 @@ describe("UnitEmbeddingCollector", () => {
     expect(port.calls).toBe(1);
     expect(out.map((v) => (v ? v[0] : null))).toEqual([null, 1000, 2000, null, 4000, 5000, null, 7000, 8000, null]);
   });
+  it("keeps a batch's samples intact while the model reads them, with other collectors adding units meanwhile", async () => {
+    // a port that reads the units only after other work had a chance to run (as an ORT run does)
+    const slowPort: UnitEmbedderPort = {
+      sampleRateHz: 22050,
+      size: 2,
+      maxUnitSamples: 1 << 20,
+      async embedUnits(mono, units) {
+        await new Promise((resolve) => setImmediate(resolve));
+        return units.map((u) => {
+          let sum = 0;
+          for (let i = u.startSample; i < u.endSample; i++) sum += mono[i]!;
+          return Float32Array.of(mono[u.startSample]!, sum);
+        });
+      },
+    };
+    const run = async (offset: number): Promise<number[][]> => {
+      const collector = new UnitEmbeddingCollector(slowPort);
+      collector.push(ramp(offset, 50000), 50000);
+      for (let u = 0; u < 5; u++) collector.addUnit(u, u * 10000, u * 10000 + 4000, false);
+      const first = collector.flush();
+      collector.push(ramp(offset + 50000, 50000), 50000);
+      for (let u = 5; u < 10; u++) collector.addUnit(u, u * 10000, u * 10000 + 4000, false);
+      await first;
+      return (await collector.finish(10)).map((v) => Array.from(v!));
+    };
+    const results = await Promise.all([run(0), run(100000), run(200000)]);
+    results.forEach((units, r) =>
+      units.forEach(([start, sum], u) => {
+        const from = r * 100000 + u * 10000;
+        expect(start).toBe(from);
+        expect(sum).toBe(Math.fround(4000 * from + (4000 * 3999) / 2));
+      }),
+    );
+  });
 });

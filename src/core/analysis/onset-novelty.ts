@@ -12,6 +12,7 @@
  * sits roughly in the second half of that frame; `onsetFrameToSample` maps a novelty peak back to the
  * sample where the attack begins (calibrated with click trains, see the test).
  */
+import { Float32LogBatch } from "../dsp/fast-log.js";
 import { ParameterError } from "../errors.js";
 
 /** Options of `SuperFluxNovelty`. */
@@ -112,6 +113,40 @@ function buildLogFilterbank(
   return { starts, lengths, offsets, weights: Float32Array.from(weightList) };
 }
 
+type LogFilterbank = ReturnType<typeof buildLogFilterbank> & {
+  /** Band lengths clipped to the spectrum, so the per-frame loop needs no bounds test. */
+  clippedLengths: Int32Array;
+};
+
+/**
+ * Filterbanks already built, by rate, frame size and options: every file analysed needs the same one
+ * (read-only after construction, so instances share it).
+ */
+const FILTERBANK_CACHE = new Map<string, LogFilterbank>();
+
+function sharedFilterbank(sampleRateHz: number, frameSizeSamples: number, options: SuperFluxOptions): LogFilterbank {
+  const key = `${sampleRateHz}|${frameSizeSamples}|${options.bandsPerOctave}|${options.minFrequencyHz}|${options.maxFrequencyHz}`;
+  let bank = FILTERBANK_CACHE.get(key);
+  if (bank === undefined) {
+    const built = buildLogFilterbank(sampleRateHz, frameSizeSamples, options);
+    const binCount = frameSizeSamples / 2;
+    const clippedLengths = Int32Array.from(built.lengths, (length, b) => Math.max(0, Math.min(length, binCount - built.starts[b]!)));
+    // a rising edge starts at weight 0: skip it (0 * a adds exactly +0 to the band's sum, which starts at 0)
+    const starts = built.starts.slice();
+    const offsets = built.offsets.slice();
+    for (let b = 0; b < starts.length; b++) {
+      while (clippedLengths[b]! > 0 && built.weights[offsets[b]!] === 0) {
+        starts[b]!++;
+        offsets[b]!++;
+        clippedLengths[b]!--;
+      }
+    }
+    bank = { ...built, starts, offsets, clippedLengths };
+    FILTERBANK_CACHE.set(key, bank);
+  }
+  return bank;
+}
+
 /**
  * Streaming SuperFlux onset novelty, one value per STFT frame.
  *
@@ -132,6 +167,8 @@ export class SuperFluxNovelty {
   /** `diffFrames` rows of maximum-filtered log spectra, ring-indexed by frame count. */
   private readonly history: Float32Array;
   private readonly current: Float32Array;
+  /** log10(lambda x + 1) of every band, in one batch (see `fast-log.ts`). */
+  private readonly logs: Float32LogBatch;
   private framesSeen = 0;
 
   /**
@@ -167,11 +204,10 @@ export class SuperFluxNovelty {
     if (!Number.isInteger(opts.diffFrames) || opts.diffFrames < 0) {
       throw new ParameterError(`SuperFlux: diffFrames must be an integer >= 0, got ${opts.diffFrames}`);
     }
-    const bank = buildLogFilterbank(sampleRateHz, frameSizeSamples, opts);
+    const bank = sharedFilterbank(sampleRateHz, frameSizeSamples, opts);
     this.binCount = frameSizeSamples / 2;
     this.starts = bank.starts;
-    // clip every band to the spectrum once, so the per-frame loop needs no bounds test
-    this.lengths = Int32Array.from(bank.lengths, (length, b) => Math.max(0, Math.min(length, frameSizeSamples / 2 - bank.starts[b]!)));
+    this.lengths = bank.clippedLengths;
     this.offsets = bank.offsets;
     this.weights = bank.weights;
     this.bandCount = bank.starts.length;
@@ -180,6 +216,7 @@ export class SuperFluxNovelty {
     this.diffFrames = opts.diffFrames > 0 ? opts.diffFrames : superFluxDiffFrames(frameSizeSamples, hopSizeSamples);
     this.history = new Float32Array(this.diffFrames * this.bandCount);
     this.current = new Float32Array(this.bandCount);
+    this.logs = new Float32LogBatch(this.bandCount);
   }
 
   /**
@@ -191,31 +228,75 @@ export class SuperFluxNovelty {
   process(amplitude: Float32Array): number {
     const bands = this.bandCount;
     const current = this.current;
+    const starts = this.starts;
+    const lengths = this.lengths;
+    const offsets = this.offsets;
     const weights = this.weights;
     const lambda = this.logMultiplier;
-    for (let b = 0; b < bands; b++) {
-      const start = this.starts[b]!;
-      const length = this.lengths[b]!;
-      const offset = this.offsets[b]!;
+    const args = this.logs.args;
+    // two bands at a time: each band's sum keeps its own order, but the two dependency chains overlap
+    let b = 0;
+    for (; b + 1 < bands; b += 2) {
+      const start0 = starts[b]!;
+      const length0 = lengths[b]!;
+      const offset0 = offsets[b]!;
+      const start1 = starts[b + 1]!;
+      const length1 = lengths[b + 1]!;
+      const offset1 = offsets[b + 1]!;
+      const common = length0 < length1 ? length0 : length1;
+      let sum0 = 0;
+      let sum1 = 0;
+      let i = 0;
+      for (; i < common; i++) {
+        sum0 += weights[offset0 + i]! * amplitude[start0 + i]!;
+        sum1 += weights[offset1 + i]! * amplitude[start1 + i]!;
+      }
+      for (let j = i; j < length0; j++) sum0 += weights[offset0 + j]! * amplitude[start0 + j]!;
+      for (let j = i; j < length1; j++) sum1 += weights[offset1 + j]! * amplitude[start1 + j]!;
+      args[b] = lambda * sum0 + 1;
+      args[b + 1] = lambda * sum1 + 1;
+    }
+    if (b < bands) {
+      const start = starts[b]!;
+      const length = lengths[b]!;
+      const offset = offsets[b]!;
       let sum = 0;
       for (let i = 0; i < length; i++) sum += weights[offset + i]! * amplitude[start + i]!;
-      current[b] = Math.log10(lambda * sum + 1);
+      args[b] = lambda * sum + 1;
     }
-    // The history row for this frame's slot holds the max-filtered spectrum of frame n - mu.
+    this.logs.log10(bands, current);
+    // The history row for this frame's slot holds the max-filtered spectrum of frame n - mu; it is read
+    // (band b) before it is overwritten with this frame's (band b - 1 once band b is known, for 3 bands).
     const row = (this.framesSeen % this.diffFrames) * bands;
     const history = this.history;
+    const fused = this.maxHalfWidth === 1;
     let novelty = 0;
+    let previous = 0;
+    let beforePrevious = 0;
     for (let b = 0; b < bands; b++) {
-      const diff = current[b]! - history[row + b]!;
-      if (diff > 0) novelty += diff;
+      const value = current[b]!;
+      const diff = value - history[row + b]!;
+      // (d + |d|) / 2 = max(d, 0) exactly, without a data-dependent branch (mispredicted half the time)
+      novelty += 0.5 * (diff + Math.abs(diff));
+      if (fused && b > 0) {
+        let max = previous > value ? previous : value;
+        if (b > 1 && beforePrevious > max) max = beforePrevious;
+        history[row + b - 1] = max;
+      }
+      beforePrevious = previous;
+      previous = value;
     }
-    const half = this.maxHalfWidth;
-    for (let b = 0; b < bands; b++) {
-      const lo = b - half < 0 ? 0 : b - half;
-      const hi = b + half >= bands ? bands - 1 : b + half;
-      let max = current[lo]!;
-      for (let k = lo + 1; k <= hi; k++) if (current[k]! > max) max = current[k]!;
-      history[row + b] = max;
+    if (fused) {
+      history[row + bands - 1] = bands > 1 && beforePrevious > previous ? beforePrevious : previous;
+    } else {
+      const half = this.maxHalfWidth;
+      for (let b = 0; b < bands; b++) {
+        const lo = b - half < 0 ? 0 : b - half;
+        const hi = b + half >= bands ? bands - 1 : b + half;
+        let max = current[lo]!;
+        for (let k = lo + 1; k <= hi; k++) if (current[k]! > max) max = current[k]!;
+        history[row + b] = max;
+      }
     }
     this.framesSeen++;
     return novelty;

@@ -53,7 +53,6 @@ export class UnitAnalyzer {
   readonly options: AnalysisOptions;
   private readonly framer = new StftFramer(FRAME_SIZE_SAMPLES, HOP_SIZE_SAMPLES);
   private readonly window = hannWindow(FRAME_SIZE_SAMPLES);
-  private readonly windowed = new Float32Array(FRAME_SIZE_SAMPLES);
   private readonly amplitude = new Float32Array(SPECTRUM_BINS);
   private readonly fft: RealFft;
   private readonly descriptors = new FrameDescriptorExtractor(ANALYSIS_RATE_HZ, FRAME_SIZE_SAMPLES);
@@ -137,15 +136,7 @@ export class UnitAnalyzer {
   }
 
   private processFrame(frame: Float32Array, frameIndex: number): void {
-    const window = this.window;
-    const windowed = this.windowed;
-    let energy = 0;
-    for (let i = 0; i < FRAME_SIZE_SAMPLES; i++) {
-      const x = frame[i]!;
-      energy += x * x;
-      windowed[i] = x * window[i]!;
-    }
-    this.fft.amplitude(windowed, this.amplitude);
+    this.fft.windowedAmplitude(frame, this.window, this.amplitude);
     const offset = this.ring.append();
     const row = this.ring.values;
     let rmsDb: number;
@@ -158,9 +149,12 @@ export class UnitAnalyzer {
       for (let f = frameIndex - DESCRIBE_EVERY_FRAMES + 1; f < frameIndex; f++) {
         if (f >= this.ring.oldestFrame) this.copyDescribed(offset, this.ring.offsetOf(f));
       }
-      this.lastDescribed.set(row.subarray(offset, offset + FRAME_FEATURE_COUNT));
+      const lastDescribed = this.lastDescribed;
+      for (let i = 0; i < FRAME_FEATURE_COUNT; i++) lastDescribed[i] = row[offset + i]!;
       this.hasDescribed = true;
     } else {
+      let energy = 0;
+      for (let i = 0; i < FRAME_SIZE_SAMPLES; i++) energy += frame[i]! * frame[i]!;
       rmsDb = amplitudeToDb(Math.sqrt(energy / FRAME_SIZE_SAMPLES), RMS_FLOOR_DB);
       // provisional values (grid cells may close on this frame): overwritten when the next frame is described
       if (this.hasDescribed) row.set(this.lastDescribed, offset);

@@ -22,10 +22,50 @@ export interface RealFftEngine {
   inverse(spectrum: ArrayLike<number>, outSignal: Float32Array | Float64Array): void;
   /** |X_k| for k < out.length (<= size/2 + 1), straight from the engine's buffers (no spectrum copy). */
   amplitude?(input: ArrayLike<number>, out: Float32Array): void;
+  /**
+   * `amplitude` of the frame `fround(input[n] * window[n])` for n < window.length, zero beyond (window.length
+   * <= size), bit-identical to windowing in JS first. The window's values may be cached by identity: a window
+   * array must not change once used.
+   */
+  windowedAmplitude?(input: Float32Array, window: Float32Array | Float64Array, out: Float32Array): void;
 }
 
 /** Makes an engine for a size, or `undefined` when it cannot (the caller keeps fft.js). */
 export type RealFftEngineFactory = (sizeSamples: number) => RealFftEngine | undefined;
+
+/** The fft.js side of a `RealFft` of one size: transforms, the inverse's split twiddles, its scratch. */
+interface FftJs {
+  readonly fft: FFT;
+  readonly halfFft: FFT;
+  /** Inverse: the N/2-point complex spectrum packed from the real spectrum. */
+  readonly packed: Float64Array;
+  /** cos / sin of 2 pi k / N for k < N/2. */
+  readonly twiddleCos: Float64Array;
+  readonly twiddleSin: Float64Array;
+}
+
+/**
+ * One `FftJs` per size, shared by the `RealFft`s of a thread: building fft.js tables per file was a
+ * measurable part of analysing short files, and transforms never interleave (no call is re-entered), so
+ * the scratch can be shared too.
+ */
+const FFT_JS_BY_SIZE = new Map<number, FftJs>();
+
+function fftJsFor(size: number): FftJs {
+  let js = FFT_JS_BY_SIZE.get(size);
+  if (js === undefined) {
+    const half = size / 2;
+    const twiddleCos = new Float64Array(half);
+    const twiddleSin = new Float64Array(half);
+    for (let k = 0; k < half; k++) {
+      twiddleCos[k] = Math.cos((2 * Math.PI * k) / size);
+      twiddleSin[k] = Math.sin((2 * Math.PI * k) / size);
+    }
+    js = { fft: new FFT(size), halfFft: new FFT(half), packed: new Float64Array(size), twiddleCos, twiddleSin };
+    FFT_JS_BY_SIZE.set(size, js);
+  }
+  return js;
+}
 
 /**
  * Forward and inverse DFT of real signals of one fixed power-of-two size N. Conventions (same as numpy's
@@ -34,18 +74,15 @@ export type RealFftEngineFactory = (sizeSamples: number) => RealFftEngine | unde
 export class RealFft {
   /** Transform length N in samples. */
   readonly size: number;
-  private readonly fft: FFT;
-  private readonly halfFft: FFT;
+  /** fft.js transforms, tables and scratch; only without an engine (built once per size, see `fftJsFor`). */
+  private readonly js: FftJs | undefined;
   /** fft.js output: N interleaved complex values (only bins 0..N/2 are filled by `realTransform`). */
   private readonly spectrum: Float64Array;
-  /** Inverse: the N/2-point complex spectrum packed from the real spectrum, and its transform. */
-  private readonly packed: Float64Array;
   private readonly unpacked: Float64Array;
-  /** cos / sin of 2 pi k / N for k < N/2 (the inverse's split twiddles). */
-  private readonly twiddleCos: Float64Array;
-  private readonly twiddleSin: Float64Array;
   /** Accelerated engine doing forward and inverse transforms, when one was injected. */
   private readonly engine: RealFftEngine | undefined;
+  /** The windowed frame of `windowedAmplitude` when the engine cannot window itself. */
+  private readonly windowed: Float32Array;
 
   /**
    * @param sizeSamples transform length N: a power of two >= 16
@@ -62,18 +99,10 @@ export class RealFft {
     }
     this.size = sizeSamples;
     this.engine = engineFactory?.(sizeSamples);
-    this.fft = new FFT(sizeSamples);
-    this.halfFft = new FFT(sizeSamples / 2);
+    this.js = this.engine === undefined ? fftJsFor(sizeSamples) : undefined;
     this.spectrum = new Float64Array(2 * sizeSamples);
-    this.packed = new Float64Array(sizeSamples);
     this.unpacked = new Float64Array(sizeSamples);
-    const half = sizeSamples / 2;
-    this.twiddleCos = new Float64Array(half);
-    this.twiddleSin = new Float64Array(half);
-    for (let k = 0; k < half; k++) {
-      this.twiddleCos[k] = Math.cos((2 * Math.PI * k) / sizeSamples);
-      this.twiddleSin[k] = Math.sin((2 * Math.PI * k) / sizeSamples);
-    }
+    this.windowed = new Float32Array(sizeSamples);
   }
 
   /**
@@ -102,6 +131,34 @@ export class RealFft {
       const im = spectrum[2 * k + 1]!;
       outAmplitude[k] = Math.sqrt(re * re + im * im);
     }
+  }
+
+  /**
+   * `amplitude` of a windowed frame: `input[n] * window[n]` (rounded to float32, as a Float32Array would
+   * store it) for n < window.length, zero up to N. An accelerated engine windows in its own buffers.
+   * The window is a constant table: do not change its values once used (an engine may cache them).
+   * @param input at least `window.length` samples
+   * @param window window.length <= N values (float32 or float64)
+   * @param outAmplitude receives the magnitudes; length <= N/2 + 1
+   * @throws ParameterError when the window is longer than N, `input` shorter than the window, or
+   *   `outAmplitude` longer than N/2 + 1
+   */
+  windowedAmplitude(input: Float32Array, window: Float32Array | Float64Array, outAmplitude: Float32Array): void {
+    const length = window.length;
+    if (length > this.size || input.length < length || outAmplitude.length > this.size / 2 + 1) {
+      throw new ParameterError(
+        `RealFft.windowedAmplitude: window of ${length} (<= ${this.size}), input of ${input.length} (>= window), ` +
+          `${outAmplitude.length} bins (<= ${this.size / 2 + 1})`,
+      );
+    }
+    if (this.engine?.windowedAmplitude) {
+      this.engine.windowedAmplitude(input, window, outAmplitude);
+      return;
+    }
+    const windowed = this.windowed;
+    for (let i = 0; i < length; i++) windowed[i] = input[i]! * window[i]!;
+    windowed.fill(0, length);
+    this.amplitude(windowed, outAmplitude);
   }
 
   /**
@@ -160,7 +217,7 @@ export class RealFft {
       throw new ParameterError(`RealFft.forwardInterleaved: input needs ${this.size} samples, out ${2 * this.size}`);
     }
     if (this.engine) this.engine.forward(input, out);
-    else this.fft.realTransform(out, input);
+    else this.js!.fft.realTransform(out, input);
   }
 
   /**
@@ -181,9 +238,10 @@ export class RealFft {
       this.engine.inverse(spectrum, outSignal);
       return;
     }
-    const packed = this.packed;
-    const cos = this.twiddleCos;
-    const sin = this.twiddleSin;
+    const js = this.js!;
+    const packed = js.packed;
+    const cos = js.twiddleCos;
+    const sin = js.twiddleSin;
     // X_k = E_k + e^{-2 pi i k/N} O_k with E, O the N/2-point spectra of the even and odd samples;
     // Z_k = E_k + i O_k is the spectrum of z_n = x_{2n} + i x_{2n+1}.
     for (let k = 0; k < half; k++) {
@@ -204,7 +262,7 @@ export class RealFft {
       packed[2 * k + 1] = eIm + oRe;
     }
     // the N/2 complex outputs z_n, interleaved, are x_0, x_1, ..., x_{N-1} in order
-    this.halfFft.inverseTransform(outSignal.length === size ? outSignal : this.unpacked, packed);
+    js.halfFft.inverseTransform(outSignal.length === size ? outSignal : this.unpacked, packed);
     if (outSignal.length !== size) {
       const unpacked = this.unpacked;
       for (let n = 0; n < size; n++) outSignal[n] = unpacked[n]!;
@@ -216,7 +274,7 @@ export class RealFft {
       throw new ParameterError(`RealFft: input has ${input.length} samples, the transform needs ${this.size}`);
     }
     if (this.engine) this.engine.forward(input, this.spectrum);
-    else this.fft.realTransform(this.spectrum, input);
+    else this.js!.fft.realTransform(this.spectrum, input);
   }
 
   /** True when an accelerated engine does the transforms. */

@@ -11,25 +11,61 @@
  *     for n in 0 .. count-1:
  *       out[n] = sum_{k < taps} table[phase * taps + k] * history[start + k]     ;; taps % 8 == 0
  *       start += stepWhole; phase += stepPhase; if (phase >= up) { phase -= up; start += 1 })
+ *
+ * and, for the 2:1 halfband stage, `split` (a block of input into its even and odd samples, by shuffles)
+ * and `addCentre` (the centre tap added in double precision, rounded as the JavaScript expression is).
  */
-
-/**
- * The slice of the WebAssembly JS API used here (the project's `lib` has no DOM, and @types/node does not
- * declare the global); at run time this is Node's own `WebAssembly`.
- */
-export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
-interface WasmModule {
-  readonly __brand?: "WebAssembly.Module";
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => WasmModule;
-  Instance: new (module: WasmModule, imports: object) => { readonly exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-}
-declare const WebAssembly: WasmApi | undefined;
+import {
+  advance,
+  BLOCK,
+  BR,
+  BR_IF,
+  compileWasm,
+  END,
+  endPointer,
+  EVEN_LANES,
+  F32_ADD,
+  F32_STORE,
+  F32X4_ADD,
+  F32X4_DEMOTE_F64X2_ZERO,
+  F32X4_EXTRACT_LANE,
+  F32X4_MUL,
+  F64,
+  F64X2_ADD,
+  F64X2_MUL,
+  F64X2_PROMOTE_LOW_F32X4,
+  F64X2_SPLAT,
+  HIGH_HALF,
+  I32,
+  i32Const,
+  I32_ADD,
+  I32_GE_S,
+  I32_MUL,
+  I32_SHL,
+  I32_SUB,
+  i32VoidType,
+  IF,
+  loadAt,
+  localGet,
+  localSet,
+  localTee,
+  LOOP,
+  loopUntil,
+  LOW_HALVES,
+  moduleImportingMemory,
+  ODD_LANES,
+  shuffle,
+  simd,
+  V128,
+  V128_CONST,
+  V128_LOAD,
+  V128_STORE,
+  vector,
+  VOID,
+  WASM_PAGE_BYTES,
+  wasmApi,
+  type WasmModule,
+} from "./wasm-assembler.js";
 
 /** Signature of the exported function (see the file comment). */
 export type PolyphaseKernel = (
@@ -45,79 +81,30 @@ export type PolyphaseKernel = (
   up: number,
 ) => void;
 
-/** WebAssembly memory page: 64 KiB. */
-const WASM_PAGE_BYTES = 65536;
-
 /** The kernel consumes taps in groups of this many (two float32x4 accumulators). */
 export const KERNEL_TAP_MULTIPLE = 8;
 
-const I32 = 0x7f;
-const V128 = 0x7b;
+/**
+ * `even[j] = src[2j]`, `odd[j] = src[2j + 1]` for j < pairs (pairs % 4 == 0): the halfband stage's split of
+ * its input by parity. Byte offsets.
+ */
+export type SplitKernel = (srcByteOffset: number, evenByteOffset: number, oddByteOffset: number, pairs: number) => void;
 
-function unsignedLeb(value: number): number[] {
-  const bytes: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value !== 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (value !== 0);
-  return bytes;
+/**
+ * `values[i] = fround(values[i] + tap * even[i])` in double precision (count % 4 == 0), rounding exactly as
+ * the same JavaScript expression stored to a Float32Array: the halfband stage's centre tap. Byte offsets.
+ */
+export type AddCentreKernel = (valuesByteOffset: number, evenByteOffset: number, count: number, tap: number) => void;
+
+/** The module's functions on one heap. */
+export interface PolyphaseKernels {
+  readonly heap: Float32Array;
+  readonly kernel: PolyphaseKernel;
+  readonly split: SplitKernel;
+  readonly addCentre: AddCentreKernel;
 }
 
-function signedLeb(value: number): number[] {
-  const bytes: number[] = [];
-  while (true) {
-    const byte = value & 0x7f;
-    value >>= 7;
-    if ((value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0)) {
-      bytes.push(byte);
-      return bytes;
-    }
-    bytes.push(byte | 0x80);
-  }
-}
-
-function vector(items: number[][]): number[] {
-  return [...unsignedLeb(items.length), ...items.flat()];
-}
-
-function section(id: number, content: number[]): number[] {
-  return [id, ...unsignedLeb(content.length), ...content];
-}
-
-function name(text: string): number[] {
-  const bytes = Array.from(text, (c) => c.charCodeAt(0));
-  return [...unsignedLeb(bytes.length), ...bytes];
-}
-
-// instruction encoders (WebAssembly core spec 5.4, SIMD proposal opcodes after the 0xfd prefix)
-const localGet = (index: number): number[] => [0x20, ...unsignedLeb(index)];
-const localSet = (index: number): number[] => [0x21, ...unsignedLeb(index)];
-const localTee = (index: number): number[] => [0x22, ...unsignedLeb(index)];
-const i32Const = (value: number): number[] => [0x41, ...signedLeb(value)];
-const simd = (opcode: number, ...immediates: number[]): number[] => [0xfd, ...unsignedLeb(opcode), ...immediates];
-const I32_ADD = 0x6a;
-const I32_SUB = 0x6b;
-const I32_MUL = 0x6c;
-const I32_SHL = 0x74;
-const I32_GE_S = 0x4e;
-const F32_ADD = 0x92;
-const F32_STORE = 0x38;
-const BLOCK = 0x02;
-const LOOP = 0x03;
-const IF = 0x04;
-const END = 0x0b;
-const BR = 0x0c;
-const BR_IF = 0x0d;
-const VOID = 0x40;
-const V128_LOAD = 0x00;
-const V128_CONST = 0x0c;
-const F32X4_EXTRACT_LANE = 0x1f;
-const F32X4_ADD = 0xe4;
-const F32X4_MUL = 0xe6;
-
-/** The module's bytes: imports `env.memory`, exports `polyphase`. */
+/** The module's bytes: imports `env.memory`, exports `polyphase`, `split` and `addCentre`. */
 function assemble(): Uint8Array {
   // params 0..9 as in PolyphaseKernel; locals: 10 n, 11 k, 12 historyPtr, 13 tablePtr, 14 rowBytes, 15-16 acc
   const [history, table, taps, out, count, start, phase, stepWhole, stepPhase, up] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
@@ -171,34 +158,59 @@ function assemble(): Uint8Array {
     END,
     END,
   ];
-  const locals = vector([
-    [...unsignedLeb(5), I32],
-    [...unsignedLeb(2), V128],
-  ]);
-  const code = [...locals, ...body];
-  const functionType = [0x60, ...vector(new Array<number[]>(10).fill([I32])), ...vector([])];
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vector([functionType])),
-    ...section(2, vector([[...name("env"), ...name("memory"), 0x02, 0x00, 0x01]])),
-    ...section(3, vector([[0]])),
-    ...section(7, vector([[...name("polyphase"), 0x00, 0]])),
-    ...section(10, vector([[...unsignedLeb(code.length), ...code]])),
-  ]);
+  // split(src 0, even 1, odd 2, pairs 3): 4 pairs per step; local 4: end
+  const split = [
+    ...localGet(0), ...localGet(3), ...i32Const(3), I32_SHL, I32_ADD, ...localSet(4),
+    ...loopUntil(0, 4, [
+      ...localGet(1), ...loadAt(0), ...loadAt(0, 16), ...shuffle(EVEN_LANES), ...simd(V128_STORE, 0, 0),
+      ...localGet(2), ...loadAt(0), ...loadAt(0, 16), ...shuffle(ODD_LANES), ...simd(V128_STORE, 0, 0),
+      ...advance(0, 32),
+      ...advance(1, 16),
+      ...advance(2, 16),
+    ]),
+  ];
+  // addCentre(values 0, even 1, count 2, tap 3: f64); local 4: end; v128 locals 5: tap x2, 6: v, 7: e
+  const half = (high: boolean): number[] => [
+    ...localGet(6),
+    ...(high ? [...localGet(6), ...shuffle(HIGH_HALF)] : []),
+    ...simd(F64X2_PROMOTE_LOW_F32X4),
+    ...localGet(5),
+    ...localGet(7),
+    ...(high ? [...localGet(7), ...shuffle(HIGH_HALF)] : []),
+    ...simd(F64X2_PROMOTE_LOW_F32X4),
+    ...simd(F64X2_MUL),
+    ...simd(F64X2_ADD),
+    ...simd(F32X4_DEMOTE_F64X2_ZERO),
+  ];
+  const addCentre = [
+    ...localGet(3), ...simd(F64X2_SPLAT), ...localSet(5),
+    ...endPointer(0, 2, 4),
+    ...loopUntil(0, 4, [
+      ...loadAt(0), ...localSet(6),
+      ...loadAt(1), ...localSet(7),
+      ...localGet(0),
+      ...half(false),
+      ...half(true),
+      ...shuffle(LOW_HALVES),
+      ...simd(V128_STORE, 0, 0),
+      ...advance(0, 16),
+      ...advance(1, 16),
+    ]),
+  ];
+  return moduleImportingMemory(
+    [i32VoidType(10), i32VoidType(4), [0x60, ...vector([[I32], [I32], [I32], [F64]]), ...vector([])]],
+    [
+      { name: "polyphase", type: 0, locals: [[5, I32], [2, V128]], body: body.slice(0, -1) },
+      { name: "split", type: 1, locals: [[1, I32]], body: split },
+      { name: "addCentre", type: 2, locals: [[1, I32], [3, V128]], body: addCentre },
+    ],
+  );
 }
 
 let compiled: WasmModule | null | undefined;
 
 function compiledModule(): WasmModule | null {
-  if (compiled === undefined) {
-    try {
-      const bytes = assemble();
-      const wasm = typeof WebAssembly === "object" ? WebAssembly : undefined;
-      compiled = wasm !== undefined && wasm.validate(bytes) ? new wasm.Module(bytes) : null;
-    } catch {
-      compiled = null;
-    }
-  }
+  if (compiled === undefined) compiled = compileWasm(assemble());
   return compiled;
 }
 
@@ -212,10 +224,16 @@ export function simdAvailable(): boolean {
  * SIMD. The memory is never grown, so views on `memory.buffer` stay valid.
  * @param floatCount heap size in float32 values
  */
-export function createPolyphaseKernel(floatCount: number): { heap: Float32Array; kernel: PolyphaseKernel } | null {
+export function createPolyphaseKernel(floatCount: number): PolyphaseKernels | null {
   const module = compiledModule();
-  if (module === null || WebAssembly === undefined) return null;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil((4 * floatCount) / WASM_PAGE_BYTES) });
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
-  return { heap: new Float32Array(memory.buffer, 0, floatCount), kernel: instance.exports["polyphase"] as PolyphaseKernel };
+  const wasm = wasmApi();
+  if (module === null || wasm === undefined) return null;
+  const memory = new wasm.Memory({ initial: Math.ceil((4 * floatCount) / WASM_PAGE_BYTES) });
+  const exports = new wasm.Instance(module, { env: { memory } }).exports;
+  return {
+    heap: new Float32Array(memory.buffer, 0, floatCount),
+    kernel: exports["polyphase"] as PolyphaseKernel,
+    split: exports["split"] as SplitKernel,
+    addCentre: exports["addCentre"] as AddCentreKernel,
+  };
 }

@@ -13,8 +13,9 @@
  */
 
 import { ParameterError } from "../errors.js";
+import { Float32LogBatch } from "./fast-log.js";
 import { RealFft, type RealFftEngineFactory } from "./fft.js";
-import { applyMelFilterBank, createMelFilterBank, logCompress, type LogCompression, type MelFilterBank, type MelNorm, type MelScale } from "./mel.js";
+import { applyMelFilterBank, applyMelFilterBankToSquares, createMelFilterBank, logCompress, type LogCompression, type MelFilterBank, type MelNorm, type MelScale } from "./mel.js";
 
 /** Analysis window shapes a manifest can name. "Periodic" windows divide by N, "symmetric" by N - 1. */
 export type WindowShape = "hann-periodic" | "hann-symmetric" | "hamming-periodic" | "rectangular";
@@ -95,8 +96,8 @@ export class LogMelFramer {
   private readonly fft: RealFft;
   private readonly frame: Float32Array;
   private readonly magnitude: Float32Array;
-  private readonly powerSpectrum: Float64Array;
-  private readonly mel: Float64Array;
+  /** Mel energies of one frame, then the arguments of their logarithms. */
+  private readonly logs: Float32LogBatch;
 
   /**
    * @param engineFactory optional accelerated FFT (PFFFT): faster, float32 rounding in the transform
@@ -121,8 +122,7 @@ export class LogMelFramer {
     this.window = modelWindow(config.window, windowSamples);
     this.frame = new Float32Array(fftSize);
     this.magnitude = new Float32Array(fftSize / 2 + 1);
-    this.powerSpectrum = new Float64Array(fftSize / 2 + 1);
-    this.mel = new Float64Array(config.mel.bands);
+    this.logs = new Float32LogBatch(config.mel.bands);
     this.silenceValue = logCompress(0, config.log);
   }
 
@@ -174,22 +174,26 @@ export class LogMelFramer {
     // window positions [from, to) read the segment; the rest (and the FFT's zero padding) is zero
     const from = windowStart < lo ? lo - windowStart : 0;
     const to = windowStart + windowSamples > hi ? hi - windowStart : windowSamples;
-    frame.fill(0, 0, from);
-    for (let n = from; n < to; n++) frame[n] = signal[windowStart + n]! * window[n]!;
-    frame.fill(0, to);
+    // the unwindowed samples (zero outside the segment); the FFT engine windows them in its own buffers
+    if (from > 0) frame.fill(0, 0, from);
+    frame.set(signal.subarray(windowStart + from, windowStart + to), from);
+    if (to < windowSamples) frame.fill(0, to, windowSamples);
     // |X_k| straight from the engine's buffers (PFFFT computes in float32 anyway), squared for power
     const magnitude = this.magnitude;
-    this.fft.amplitude(frame, magnitude);
-    const power = this.powerSpectrum;
-    const bins = power.length;
-    if (this.config.mel.power === 2) {
-      for (let k = 0; k < bins; k++) power[k] = magnitude[k]! * magnitude[k]!;
-    } else {
-      for (let k = 0; k < bins; k++) power[k] = magnitude[k]!;
-    }
-    const mel = this.mel;
-    applyMelFilterBank(this.bank, power, mel);
+    this.fft.windowedAmplitude(frame, window, magnitude);
+    const mel = this.logs.args;
+    if (this.config.mel.power === 2) applyMelFilterBankToSquares(this.bank, magnitude, mel);
+    else applyMelFilterBank(this.bank, magnitude, mel);
     const log = this.config.log;
-    for (let m = 0; m < mel.length; m++) out[base + m] = logCompress(mel[m]!, log);
+    const bands = this.bandCount;
+    if (log.kind === "db") {
+      for (let m = 0; m < bands; m++) out[base + m] = logCompress(mel[m]!, log);
+      return;
+    }
+    // ln / log10 (x + offset) rounded to float32 as `out` stores them, in one batch (see `fast-log.ts`)
+    const offset = log.offset;
+    for (let m = 0; m < bands; m++) mel[m] = mel[m]! + offset;
+    if (log.kind === "ln") this.logs.ln(bands, out, base);
+    else this.logs.log10(bands, out, base);
   }
 }

@@ -182,6 +182,62 @@ export function applyMelFilterBank(
 }
 
 /**
+ * {@link applyMelFilterBank} of the power spectrum `magnitude[k]^2`, squaring on the fly (no power array;
+ * the square of a float32 is exact in double precision, so the sums equal those over a stored power spectrum).
+ * @param magnitude magnitude spectrum, at least `bank.spectrumBins` values
+ * @param out receives `bank.bandCount` values
+ * @throws ParameterError when `magnitude` is too short
+ */
+export function applyMelFilterBankToSquares(bank: MelFilterBank, magnitude: Float32Array, out: Float32Array | Float64Array): void {
+  if (magnitude.length < bank.spectrumBins) {
+    throw new ParameterError(`applyMelFilterBankToSquares: spectrum has ${magnitude.length} bins, the bank reads ${bank.spectrumBins}`);
+  }
+  const { firstBin, binCount, offset, weights } = bank;
+  const bands = bank.bandCount;
+  // two bands at a time: each band's sum keeps its own order, but the two dependency chains overlap
+  let m = 0;
+  for (; m + 1 < bands; m += 2) {
+    const k0 = firstBin[m]!;
+    const w0 = offset[m]!;
+    const n0 = binCount[m]!;
+    const k1 = firstBin[m + 1]!;
+    const w1 = offset[m + 1]!;
+    const n1 = binCount[m + 1]!;
+    const common = n0 < n1 ? n0 : n1;
+    let sum0 = 0;
+    let sum1 = 0;
+    let j = 0;
+    for (; j < common; j++) {
+      const a0 = magnitude[k0 + j]!;
+      const a1 = magnitude[k1 + j]!;
+      sum0 += weights[w0 + j]! * (a0 * a0);
+      sum1 += weights[w1 + j]! * (a1 * a1);
+    }
+    for (let i = j; i < n0; i++) {
+      const a = magnitude[k0 + i]!;
+      sum0 += weights[w0 + i]! * (a * a);
+    }
+    for (let i = j; i < n1; i++) {
+      const a = magnitude[k1 + i]!;
+      sum1 += weights[w1 + i]! * (a * a);
+    }
+    out[m] = sum0;
+    out[m + 1] = sum1;
+  }
+  if (m < bands) {
+    const k0 = firstBin[m]!;
+    const w0 = offset[m]!;
+    const n = binCount[m]!;
+    let sum = 0;
+    for (let j = 0; j < n; j++) {
+      const a = magnitude[k0 + j]!;
+      sum += weights[w0 + j]! * (a * a);
+    }
+    out[m] = sum;
+  }
+}
+
+/**
  * Log compression of mel energies (the manifest's `input.log`):
  * - "ln": `ln(x + offset)`; "log10": `log10(x + offset)`;
  * - "db": `10 log10(max(x, offset))` (librosa `power_to_db` with `amin = offset`), then per model input

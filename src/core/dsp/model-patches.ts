@@ -245,6 +245,25 @@ export class LogMelPatchBuilder implements PatchBuilder {
     const bands = this.bands;
     const patchFrames = this.patchFrames;
     const base = slot * this.patchValues;
+    if (!this.dbRefMax && this.topDb === undefined) {
+      // copy and normalise in one pass (the same values: frames are float32 already, so storing them first
+      // and scaling the stored copy gives exactly x * scale + shift)
+      const scale = this.scale;
+      const shift = this.shift;
+      if (this.bandMajor) {
+        for (let t = 0; t < patchFrames; t++) {
+          const src = frameOffset + t * bands;
+          for (let m = 0; m < bands; m++) {
+            const i = m * patchFrames + t;
+            out[base + i] = frames[src + m]! * scale[i]! + shift[i]!;
+          }
+        }
+      } else {
+        const n = this.patchValues;
+        for (let i = 0; i < n; i++) out[base + i] = frames[frameOffset + i]! * scale[i]! + shift[i]!;
+      }
+      return;
+    }
     if (this.bandMajor) {
       for (let t = 0; t < patchFrames; t++) {
         const src = frameOffset + t * bands;

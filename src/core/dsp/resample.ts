@@ -17,7 +17,7 @@
  */
 
 import { ParameterError } from "../errors.js";
-import { createPolyphaseKernel, KERNEL_TAP_MULTIPLE, type PolyphaseKernel } from "./fir-simd.js";
+import { createPolyphaseKernel, KERNEL_TAP_MULTIPLE, type AddCentreKernel, type PolyphaseKernel, type SplitKernel } from "./fir-simd.js";
 
 /** Resampler quality: "high" (default) for analysis and rendering, "fast" for previews. */
 export type ResampleQuality = "fast" | "high";
@@ -85,6 +85,8 @@ function besselI0(x: number): number {
 /** A Kaiser-windowed sinc lowpass h(t), t in input samples, zero for |t| >= halfWidth. */
 class KaiserSinc {
   readonly halfWidth: number;
+  /** Identifies the kernel's values (cutoff, attenuation, half-width: the shape `at` evaluates). */
+  readonly key: string;
   private readonly cutoff: number;
   private readonly beta: number;
   private readonly i0Beta: number;
@@ -109,6 +111,7 @@ class KaiserSinc {
     this.cutoff = cutoffCyclesPerSample;
     this.beta = 0.1102 * (attenuationDb - 8.7);
     this.i0Beta = besselI0(this.beta);
+    this.key = `${cutoffCyclesPerSample}|${attenuationDb}|${this.halfWidth}`;
   }
 
   at(t: number): number {
@@ -118,6 +121,62 @@ class KaiserSinc {
     const w = t / this.halfWidth;
     return 2 * this.cutoff * sinc * (besselI0(this.beta * Math.sqrt(1 - w * w)) / this.i0Beta);
   }
+}
+
+/**
+ * Polyphase tables already built, by kernel and phase grid: a file at a common rate needs the same table
+ * as the one before it, and building one evaluates the Kaiser window (a Bessel series) rows x taps times
+ * (milliseconds for 48 -> 22.05 kHz). At most `MAX_CACHED_TABLES` are kept (oldest dropped first).
+ */
+const TABLE_CACHE = new Map<string, Float32Array>();
+const MAX_CACHED_TABLES = 16;
+
+/**
+ * The table of a polyphase stage: `rows` rows of `2 * halfWidth` taps, row r the kernel at phase
+ * r / phaseCount, each row normalised to unity DC gain (removes the phase-dependent DC ripple of the
+ * truncated kernel). Shared: callers copy it, never write to it.
+ */
+function polyphaseTable(kernelShape: KaiserSinc, up: number, rows: number, phaseCount: number): Float32Array {
+  const key = `${kernelShape.key}|${up}|${rows}|${phaseCount}`;
+  let table = TABLE_CACHE.get(key);
+  if (table !== undefined) return table;
+  const halfWidth = kernelShape.halfWidth;
+  const taps = 2 * halfWidth;
+  table = new Float32Array(rows * taps);
+  const row = new Float64Array(taps);
+  for (let r = 0; r < rows; r++) {
+    let sum = 0;
+    for (let k = 0; k < taps; k++) {
+      row[k] = kernelShape.at(r / phaseCount - (k - halfWidth + 1));
+      sum += row[k]!;
+    }
+    for (let k = 0; k < taps; k++) table[r * taps + k] = row[k]! / sum;
+  }
+  if (TABLE_CACHE.size >= MAX_CACHED_TABLES) TABLE_CACHE.delete(TABLE_CACHE.keys().next().value!);
+  TABLE_CACHE.set(key, table);
+  return table;
+}
+
+const HALFBAND_CACHE = new Map<string, { odd: Float32Array; centre: number }>();
+
+/**
+ * A halfband kernel's odd taps `h(2j - R + 1)`, j < R, and centre tap `h(0)`, scaled to unity DC gain;
+ * cached by kernel (shared: callers copy the taps, never write to them).
+ */
+function halfbandTaps(sinc: KaiserSinc): { odd: Float32Array; centre: number } {
+  let taps = HALFBAND_CACHE.get(sinc.key);
+  if (taps !== undefined) return taps;
+  const halfWidth = sinc.halfWidth;
+  const odd = new Float64Array(halfWidth);
+  let sum = sinc.at(0);
+  for (let j = 0; j < halfWidth; j++) {
+    odd[j] = sinc.at(2 * j - halfWidth + 1);
+    sum += odd[j]!;
+  }
+  taps = { odd: Float32Array.from(odd, (tap) => tap / sum), centre: sinc.at(0) / sum };
+  if (HALFBAND_CACHE.size >= MAX_CACHED_TABLES) HALFBAND_CACHE.delete(HALFBAND_CACHE.keys().next().value!);
+  HALFBAND_CACHE.set(sinc.key, taps);
+  return taps;
 }
 
 /** What `StreamingResampler` needs of one stage (a ratio up/down in reduced integers). */
@@ -189,17 +248,7 @@ class PolyphaseStage implements ResampleStage {
     this.kernel = simd === null ? null : simd.kernel;
     this.heap = simd === null ? new Float32Array(heapFloats) : simd.heap;
 
-    const phaseCount = this.interpolated ? INTERPOLATED_PHASES : up;
-    const row = new Float64Array(this.taps);
-    for (let r = 0; r < rows; r++) {
-      let sum = 0;
-      for (let k = 0; k < this.taps; k++) {
-        row[k] = kernelShape.at(r / phaseCount - (k - halfWidth + 1));
-        sum += row[k]!;
-      }
-      // unity DC gain in every phase (removes the phase-dependent DC ripple of the truncated kernel)
-      for (let k = 0; k < this.taps; k++) this.heap[r * this.taps + k] = row[k]! / sum;
-    }
+    this.heap.set(polyphaseTable(kernelShape, up, rows, this.interpolated ? INTERPOLATED_PHASES : up), 0);
     this.reset();
   }
 
@@ -366,6 +415,9 @@ class HalfbandStage implements ResampleStage {
   private readonly centreTap: number;
   private readonly heap: Float32Array;
   private readonly kernel: PolyphaseKernel | null;
+  /** The parity split and centre-tap kernels on the same heap (with `kernel`). */
+  private readonly split: SplitKernel | null;
+  private readonly addCentre: AddCentreKernel | null;
   /** Float indices into `heap`: odd taps at 0, then odd history, even history, output scratch. */
   private readonly oddOffset: number;
   private readonly evenOffset: number;
@@ -393,16 +445,12 @@ class HalfbandStage implements ResampleStage {
     const heapFloats = this.scratchOffset + this.scratchCapacity;
     const simd = useSimd ? createPolyphaseKernel(heapFloats) : null;
     this.kernel = simd === null ? null : simd.kernel;
+    this.split = simd === null ? null : simd.split;
+    this.addCentre = simd === null ? null : simd.addCentre;
     this.heap = simd === null ? new Float32Array(heapFloats) : simd.heap;
-    const odd = new Float64Array(halfWidth);
-    let sum = sinc.at(0);
-    for (let j = 0; j < halfWidth; j++) {
-      odd[j] = sinc.at(2 * j - halfWidth + 1);
-      sum += odd[j]!;
-    }
-    // unity DC gain
-    this.centreTap = sinc.at(0) / sum;
-    for (let j = 0; j < halfWidth; j++) this.heap[j] = odd[j]! / sum;
+    const taps = halfbandTaps(sinc);
+    this.centreTap = taps.centre;
+    this.heap.set(taps.odd, 0);
     this.reset();
   }
 
@@ -471,6 +519,17 @@ class HalfbandStage implements ResampleStage {
       heap[odd++] = input[from]!;
       i = 1;
     }
+    const split = this.split;
+    const pairs = split === null ? 0 : ((count - i) >> 1) & ~3;
+    if (pairs > 0) {
+      // stage the samples in the scratch (free until `drain`), then split them by parity four pairs a step
+      const staging = this.scratchOffset;
+      heap.set(input.subarray(from + i, from + i + 2 * pairs), staging);
+      split!(4 * staging, 4 * even, 4 * odd, pairs);
+      even += pairs;
+      odd += pairs;
+      i += 2 * pairs;
+    }
     for (; i + 1 < count; i += 2) {
       heap[even++] = input[from + i]!;
       heap[odd++] = input[from + i + 1]!;
@@ -512,9 +571,14 @@ class HalfbandStage implements ResampleStage {
       const even = this.evenOffset + n - this.evenStart;
       const to = outputOffset + done;
       if (kernel !== null) {
-        kernel(4 * oddBase, 0, this.halfWidth, 4 * this.scratchOffset, chunk, 0, 0, 1, 0, 1);
         const scratch = this.scratchOffset;
-        for (let i = 0; i < chunk; i++) output[to + i] = heap[scratch + i]! + centreTap * heap[even + i]!;
+        kernel(4 * oddBase, 0, this.halfWidth, 4 * scratch, chunk, 0, 0, 1, 0, 1);
+        const vectorised = this.addCentre === null ? 0 : chunk & ~3;
+        if (vectorised > 0) {
+          this.addCentre!(4 * scratch, 4 * even, vectorised, centreTap);
+          output.set(heap.subarray(scratch, scratch + vectorised), to);
+        }
+        for (let i = vectorised; i < chunk; i++) output[to + i] = heap[scratch + i]! + centreTap * heap[even + i]!;
       } else {
         for (let i = 0; i < chunk; i++) output[to + i] = dot(heap, 0, oddBase + i, this.halfWidth) + centreTap * heap[even + i]!;
       }

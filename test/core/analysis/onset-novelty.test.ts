@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "../../helpers/signals.js";
 import {
   DEFAULT_SUPERFLUX_OPTIONS,
   SuperFluxNovelty,
@@ -85,6 +86,52 @@ describe("SuperFluxNovelty", () => {
     expect(() => new SuperFluxNovelty(RATE_HZ, FRAME, HOP, { minFrequencyHz: 5000, maxFrequencyHz: 5001 })).toThrow(
       ParameterError,
     );
+  });
+});
+
+/** The SuperFlux novelty written plainly (madmom's steps, one loop each), for bit-exact comparison. */
+function referenceNovelty(frames: Float32Array[], maxFilterBands: number): number[] {
+  const probe = new SuperFluxNovelty(22050, 1024, 256, { maxFilterBands });
+  const internals = probe as unknown as { starts: Int32Array; lengths: Int32Array; offsets: Int32Array; weights: Float32Array };
+  const bands = probe.bandCount;
+  const half = (maxFilterBands - 1) / 2;
+  let previous = new Float32Array(bands);
+  const out: number[] = [];
+  for (const amplitude of frames) {
+    const current = new Float32Array(bands);
+    for (let b = 0; b < bands; b++) {
+      let sum = 0;
+      for (let i = 0; i < internals.lengths[b]!; i++) sum += internals.weights[internals.offsets[b]! + i]! * amplitude[internals.starts[b]! + i]!;
+      current[b] = Math.log10(30 * sum + 1);
+    }
+    let novelty = 0;
+    for (let b = 0; b < bands; b++) {
+      const diff = current[b]! - previous[b]!;
+      if (diff > 0) novelty += diff;
+    }
+    const filtered = new Float32Array(bands);
+    for (let b = 0; b < bands; b++) {
+      let max = -Infinity;
+      for (let k = Math.max(0, b - half); k <= Math.min(bands - 1, b + half); k++) max = Math.max(max, current[k]!);
+      filtered[b] = max;
+    }
+    previous = filtered;
+    out.push(novelty);
+  }
+  return out;
+}
+
+describe("SuperFluxNovelty, optimised loops", () => {
+  it("equals the plain algorithm bit for bit (3-band and 5-band maximum filters, seeded spectra with silence)", () => {
+    const random = seededRandom(21);
+    const frames = Array.from({ length: 40 }, (_, f) =>
+      Float32Array.from({ length: 512 }, (_, k) => (f % 7 === 3 ? 0 : (100 * random() * random()) / (1 + k / 20))),
+    );
+    for (const maxFilterBands of [3, 5]) {
+      const novelty = new SuperFluxNovelty(22050, 1024, 256, { maxFilterBands });
+      const actual = frames.map((amplitude) => novelty.process(amplitude));
+      expect(actual).toEqual(referenceNovelty(frames, maxFilterBands));
+    }
   });
 });
 

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { applyMelFilterBank, createMelFilterBank, hzToMel, logCompress, melFrequencies, melToHz } from "../../../src/core/dsp/mel.js";
+import { applyMelFilterBank, applyMelFilterBankToSquares, createMelFilterBank, hzToMel, logCompress, melFrequencies, melToHz } from "../../../src/core/dsp/mel.js";
+import { seededRandom } from "../../helpers/signals.js";
 import { REPO_ROOT } from "../../helpers/corpus.js";
 
 interface TinyReference {
@@ -127,6 +128,22 @@ describe("mel filter bank (librosa.filters.mel)", () => {
   it("rejects fmax above Nyquist and a spectrum shorter than the bank", () => {
     expect(() => createMelFilterBank({ ...DEFAULT_BANK, fmaxHz: 12000 })).toThrow(/fmaxHz/);
     expect(() => applyMelFilterBank(bank, new Float64Array(10), new Float32Array(64))).toThrow(/513/);
+  });
+});
+
+describe("applyMelFilterBankToSquares", () => {
+  it("equals applyMelFilterBank on the stored power spectrum, bit for bit (odd and even band counts)", () => {
+    const random = seededRandom(8);
+    for (const bands of [64, 13]) {
+      const bank = createMelFilterBank({ sampleRateHz: 22050, fftSize: 1024, bands, fminHz: 30, fmaxHz: 11025, scale: "slaney", norm: "slaney" });
+      const magnitude = Float32Array.from({ length: 513 }, () => 300 * random() * random());
+      const power = Float64Array.from(magnitude, (a) => a * a);
+      const expected = new Float64Array(bands);
+      const actual = new Float64Array(bands);
+      applyMelFilterBank(bank, power, expected);
+      applyMelFilterBankToSquares(bank, magnitude, actual);
+      expect(Array.from(actual)).toEqual(Array.from(expected));
+    }
   });
 });
 

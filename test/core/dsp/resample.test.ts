@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { resampleAll, StreamingResampler, type ResamplerOptions } from "../../../src/core/dsp/resample.js";
-import { simdAvailable } from "../../../src/core/dsp/fir-simd.js";
+import { createPolyphaseKernel, simdAvailable } from "../../../src/core/dsp/fir-simd.js";
 import { ParameterError } from "../../../src/core/errors.js";
 import { createSeededRandom as seededRandom } from "../../../src/core/select/seeded-random.js";
 
@@ -228,6 +228,24 @@ describe("StreamingResampler", () => {
 
   it("the WebAssembly SIMD kernel assembles and validates on this runtime (so the fast path is in use)", () => {
     expect(simdAvailable()).toBe(true);
+  });
+
+  it("the parity split and centre-tap kernels compute exactly what their JavaScript expressions do", () => {
+    const kernels = createPolyphaseKernel(1 << 14)!;
+    const heap = kernels.heap;
+    const random = seededRandom(6);
+    for (let i = 0; i < 4096; i++) heap[i] = 2 * random() - 1;
+    kernels.split(0, 4 * 4096, 4 * 8192, 2048);
+    for (let j = 0; j < 2048; j++) {
+      expect(heap[4096 + j]).toBe(heap[2 * j]);
+      expect(heap[8192 + j]).toBe(heap[2 * j + 1]);
+    }
+    const tap = 0.4999871233;
+    const values = Array.from(heap.subarray(0, 1024));
+    kernels.addCentre(0, 4 * 4096, 1024, tap);
+    let mismatches = 0;
+    for (let i = 0; i < 1024; i++) if (heap[i] !== Math.fround(values[i]! + tap * heap[4096 + i]!)) mismatches++;
+    expect(mismatches).toBe(0);
   });
 
   it("the JavaScript fallback matches the WebAssembly SIMD kernel within float32 rounding", () => {

@@ -8,7 +8,7 @@
 import { ParameterError } from "../../errors.js";
 import { CHROMA_COUNT, FRAME } from "../frame-features.js";
 import { chroma } from "./chroma.js";
-import { createFrameDescriptorInputs, updatePower, type FrameDescriptorInputs } from "./frame-descriptor-inputs.js";
+import { createFrameDescriptorInputs, updateSpectrumSums, type FrameDescriptorInputs } from "./frame-descriptor-inputs.js";
 import { loudness } from "./loudness.js";
 import { mfcc } from "./mfcc.js";
 import { rmsDb } from "./rms-db.js";
@@ -63,7 +63,7 @@ export class FrameDescriptorExtractor {
     const inputs = this.inputs;
     inputs.signal = signal;
     inputs.amplitude = amplitude;
-    updatePower(inputs);
+    updateSpectrumSums(inputs);
     row[offset + FRAME.rmsDb] = rmsDb(inputs);
     row[offset + FRAME.loudness] = loudness(inputs);
     row[offset + FRAME.centroidHz] = spectralCentroidHz(inputs);

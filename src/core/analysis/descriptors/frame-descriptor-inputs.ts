@@ -1,9 +1,11 @@
 /**
  * The named inputs every per-frame descriptor reads: the frame, its spectrum (computed once per frame) and
  * the precomputed tables. Each descriptor function declares the subset it needs; the extractor keeps one
- * instance and only swaps `signal` / `amplitude` and refills `power` per frame, so no call creates an object.
+ * instance and only swaps `signal` / `amplitude` and refills `amplitudeTotal` per frame, so no call creates an
+ * object.
  */
 import { ParameterError } from "../../errors.js";
+import { amplitudeSum } from "./amplitude-sum.js";
 import { MFCC_COUNT } from "../frame-features.js";
 import { createBarkBandLimits } from "./bark-bands.js";
 import { createChromaFilterBank } from "./chroma-filter-bank.js";
@@ -16,8 +18,8 @@ export interface FrameDescriptorInputs {
   signal: Float32Array;
   /** |FFT| of the hann-windowed frame (meyda "hanning"), bins `0 .. frameSizeSamples / 2 - 1` (no Nyquist bin). */
   amplitude: Float32Array;
-  /** `amplitude[k]^2`, same bins. */
-  readonly power: Float64Array;
+  /** `amplitudeSum(amplitude)`: the summed amplitude, shared by the descriptors that normalise by it. */
+  amplitudeTotal: number;
   /** `amplitude` of the previous frame; all zeros before the first frame of a file. */
   readonly previousAmplitude: Float32Array;
   readonly sampleRateHz: number;
@@ -52,7 +54,7 @@ export function createFrameDescriptorInputs(sampleRateHz: number, frameSizeSampl
   return {
     signal: new Float32Array(frameSizeSamples),
     amplitude: new Float32Array(binCount),
-    power: new Float64Array(binCount),
+    amplitudeTotal: 0,
     previousAmplitude: new Float32Array(binCount),
     sampleRateHz,
     frameSizeSamples,
@@ -89,11 +91,10 @@ function sharedTables(sampleRateHz: number, frameSizeSamples: number): SharedTab
   return tables;
 }
 
-/** Fills `inputs.power` from `inputs.amplitude`. Allocation-free. */
-export function updatePower(inputs: Pick<FrameDescriptorInputs, "amplitude" | "power">): void {
-  const { amplitude, power } = inputs;
-  for (let bin = 0; bin < power.length; bin++) {
-    const a = amplitude[bin]!;
-    power[bin] = a * a;
-  }
+/**
+ * Fills the per-frame values derived from the spectrum (`amplitudeTotal`) after `inputs.amplitude` was set;
+ * call it before the descriptor functions. Allocation-free.
+ */
+export function updateSpectrumSums(inputs: Pick<FrameDescriptorInputs, "amplitude" | "amplitudeTotal">): void {
+  inputs.amplitudeTotal = amplitudeSum(inputs.amplitude);
 }

@@ -14,6 +14,11 @@ export interface SparseFilterBank {
   /** Spectrum bin of each stored weight, ascending within a band. */
   readonly bins: Int32Array;
   readonly weights: Float64Array;
+  /**
+   * True when every band's bins are consecutive (`bins[e + 1] = bins[e] + 1` within a band, as in a mel
+   * triangle): entry e then weights bin `e + bins[rowStart[b]] - rowStart[b]`, no index read needed.
+   */
+  readonly contiguous: boolean;
 }
 
 /**
@@ -43,5 +48,11 @@ export function packFilterBank(
     }
   }
   rowStart[bandCount] = bins.length;
-  return { bandCount, binCount, rowStart, bins: Int32Array.from(bins), weights: Float64Array.from(weights) };
+  let contiguous = true;
+  for (let band = 0; band < bandCount; band++) {
+    for (let entry = rowStart[band]! + 1; entry < rowStart[band + 1]!; entry++) {
+      if (bins[entry] !== bins[entry - 1]! + 1) contiguous = false;
+    }
+  }
+  return { bandCount, binCount, rowStart, bins: Int32Array.from(bins), weights: Float64Array.from(weights), contiguous };
 }

@@ -1,4 +1,3 @@
-import { amplitudeSum } from "./amplitude-sum.js";
 import type { FrameDescriptorInputs } from "./frame-descriptor-inputs.js";
 
 /** Bins multiplied together per logarithm: each factor a[k] / mean(a) is <= N = 512, so 16 of them < 2^144. */
@@ -16,9 +15,9 @@ const MIN_SAFE_PRODUCT = 1e-290;
  * bins 0, where meyda returns 0/0 = NaN) is defined as 0: no spectrum, no noise.
  * @returns in [0, 1]; silence -> 0.
  */
-export function spectralFlatness({ amplitude }: Pick<FrameDescriptorInputs, "amplitude">): number {
+export function spectralFlatness({ amplitude, amplitudeTotal }: Pick<FrameDescriptorInputs, "amplitude" | "amplitudeTotal">): number {
   const n = amplitude.length;
-  const sum = amplitudeSum(amplitude);
+  const sum = amplitudeTotal;
   if (!(sum > 0)) return 0;
   const inverseMean = n / sum;
   const inverseMean4 = inverseMean * inverseMean * inverseMean * inverseMean;

@@ -1,4 +1,3 @@
-import { amplitudeSum } from "./amplitude-sum.js";
 import type { FrameDescriptorInputs } from "./frame-descriptor-inputs.js";
 
 /** Fraction of the summed amplitude below the rolloff frequency (meyda's 99 %). */
@@ -13,8 +12,8 @@ export const ROLLOFF_FRACTION = 0.99;
  * `sampleRate / frameSize` that we use. Silence is 0 Hz here (meyda: N * its factor, ~Nyquist).
  * @returns Hz in [0, Nyquist); silence -> 0.
  */
-export function spectralRolloffHz({ amplitude, binHz }: Pick<FrameDescriptorInputs, "amplitude" | "binHz">): number {
-  const total = amplitudeSum(amplitude);
+export function spectralRolloffHz({ amplitude, amplitudeTotal, binHz }: Pick<FrameDescriptorInputs, "amplitude" | "amplitudeTotal" | "binHz">): number {
+  const total = amplitudeTotal;
   if (!(total > 0)) return 0;
   const threshold = ROLLOFF_FRACTION * total;
   let remaining = total;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { chroma } from "../../../../src/core/analysis/descriptors/chroma.js";
-import { createFrameDescriptorInputs, updatePower, type FrameDescriptorInputs } from "../../../../src/core/analysis/descriptors/frame-descriptor-inputs.js";
+import { createFrameDescriptorInputs, updateSpectrumSums, type FrameDescriptorInputs } from "../../../../src/core/analysis/descriptors/frame-descriptor-inputs.js";
 import { loudness } from "../../../../src/core/analysis/descriptors/loudness.js";
 import { mfcc } from "../../../../src/core/analysis/descriptors/mfcc.js";
 import { rmsDb } from "../../../../src/core/analysis/descriptors/rms-db.js";
@@ -8,6 +8,7 @@ import { spectralCentroidHz } from "../../../../src/core/analysis/descriptors/sp
 import { spectralFlatness } from "../../../../src/core/analysis/descriptors/spectral-flatness.js";
 import { spectralRolloffHz } from "../../../../src/core/analysis/descriptors/spectral-rolloff.js";
 import { spectralSpreadHz } from "../../../../src/core/analysis/descriptors/spectral-spread.js";
+import type { SparseFilterBank } from "../../../../src/core/analysis/descriptors/sparse-filter-bank.js";
 import { zeroCrossings } from "../../../../src/core/analysis/descriptors/zero-crossings.js";
 import { amplitudeOf, BIN_COUNT, BIN_HZ, FRAME_SIZE, SAMPLE_RATE_HZ, sines, whiteNoise } from "./meyda-oracle.js";
 
@@ -15,8 +16,8 @@ const shared = createFrameDescriptorInputs(SAMPLE_RATE_HZ, FRAME_SIZE);
 
 /** Inputs for one frame (our front end), sharing the precomputed tables. */
 function inputsFor(frame: Float32Array, amplitude = amplitudeOf(frame)): FrameDescriptorInputs {
-  const inputs: FrameDescriptorInputs = { ...shared, signal: frame, amplitude, power: new Float64Array(BIN_COUNT) };
-  updatePower(inputs);
+  const inputs: FrameDescriptorInputs = { ...shared, signal: frame, amplitude, amplitudeTotal: 0 };
+  updateSpectrumSums(inputs);
   return inputs;
 }
 
@@ -150,6 +151,54 @@ describe("mfcc", () => {
     const logMelSum = inputs.melEnergies.reduce((s, v) => s + v, 0);
     expect(out[0]! / (2 * logMelSum)).toBeCloseTo(1, 6);
     expect(out[0]).toBeGreaterThan(0);
+  });
+});
+
+/** A band's weighted sum as the descriptors define it: entries in order, alternating between two sums. */
+function pairedBandSum(bank: SparseFilterBank, band: number, value: (bin: number) => number): number {
+  let sum0 = 0;
+  let sum1 = 0;
+  for (let entry = bank.rowStart[band]!; entry < bank.rowStart[band + 1]!; entry++) {
+    const term = bank.weights[entry]! * value(bank.bins[entry]!);
+    if ((entry - bank.rowStart[band]!) % 2 === 0) sum0 += term;
+    else sum1 += term;
+  }
+  return sum0 + sum1;
+}
+
+describe("mfcc and chroma band sums (two bands at a time, contiguous bins read without the index)", () => {
+  it("equal the plain per-band sums bit for bit, on both mfcc paths", () => {
+    const inputs = inputsFor(whiteNoise(5, 0.4));
+    const { amplitude, melBank, chromaBank } = inputs;
+    const out = new Float32Array(13);
+    mfcc(inputs, out, 0);
+    const contiguousEnergies = Array.from(inputs.melEnergies);
+    for (let band = 0; band < melBank.bandCount; band++) {
+      expect(contiguousEnergies[band]).toBe(Math.log1p(pairedBandSum(melBank, band, (bin) => amplitude[bin]! * amplitude[bin]!)));
+    }
+    const indexed = new Float32Array(13);
+    mfcc({ ...inputs, melBank: { ...melBank, contiguous: false } }, indexed, 0);
+    expect(Array.from(indexed)).toEqual(Array.from(out));
+    expect(Array.from(inputs.melEnergies)).toEqual(contiguousEnergies);
+
+    const classes = new Float32Array(12);
+    chroma(inputs, classes, 0);
+    const sums = Array.from({ length: 12 }, (_, band) => pairedBandSum(chromaBank, band, (bin) => amplitude[bin]!));
+    const peak = Math.fround(Math.max(...sums));
+    sums.forEach((sum, band) => expect(classes[band]).toBe(Math.fround(Math.fround(sum) / peak)));
+  });
+});
+
+describe("zeroCrossings, four samples per step", () => {
+  it("counts exactly what a one-sample loop counts, zeros and -0 included, for every length mod 4", () => {
+    const frame = whiteNoise(9, 0.5);
+    for (let i = 0; i < frame.length; i += 37) frame[i] = i % 2 === 0 ? 0 : -0;
+    for (const length of [1024, 1023, 1022, 1021, 5, 2, 1]) {
+      const signal = frame.subarray(0, length);
+      let expected = 0;
+      for (let i = 1; i < length; i++) expected += +(signal[i]! < 0) ^ +(signal[i - 1]! < 0);
+      expect(zeroCrossings({ signal }), `length ${length}`).toBe(expected);
+    }
   });
 });
 

@@ -103,3 +103,12 @@ describe("packFilterBank", () => {
     expect(Array.from(bank.weights)).toEqual([2, 3, 5]);
   });
 });
+
+describe("packFilterBank contiguity", () => {
+  it("marks banks whose bands have no holes (mel) as contiguous, and the chroma bank as not", () => {
+    expect(createMelFilterBank(26, 22050, 1024).contiguous).toBe(true);
+    expect(createChromaFilterBank(22050, 1024).contiguous).toBe(false);
+    expect(packFilterBank([[0, 1, 0, 1]], 4).contiguous).toBe(false);
+    expect(packFilterBank([[0, 1, 1, 0], [1, 0, 0, 0]], 4).contiguous).toBe(true);
+  });
+});

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { FRAME, FRAME_FEATURE_COUNT, MFCC_COUNT, CHROMA_COUNT } from "../../../../src/core/analysis/frame-features.js";
 import { DESCRIPTOR_ROW_LENGTH, FrameDescriptorExtractor } from "../../../../src/core/analysis/descriptors/frame-descriptor-extractor.js";
 import { DESCRIPTOR_NAMES, DESCRIPTOR_TABLE } from "../../../../src/core/analysis/descriptors/descriptor-table.js";
-import { createFrameDescriptorInputs, updatePower } from "../../../../src/core/analysis/descriptors/frame-descriptor-inputs.js";
+import { createFrameDescriptorInputs, updateSpectrumSums } from "../../../../src/core/analysis/descriptors/frame-descriptor-inputs.js";
 import { frameFeatureIndex } from "../../../../src/core/analysis/frame-features.js";
 import { ParameterError } from "../../../../src/core/errors.js";
 import { amplitudeOf, BIN_COUNT, BIN_HZ, corpusSignal, FRAME_SIZE, Meyda, SAMPLE_RATE_HZ, sines, whiteNoise } from "./meyda-oracle.js";
@@ -139,7 +139,7 @@ describe("FrameDescriptorExtractor row contract", () => {
     inputs.previousAmplitude.set(amplitudeOf(previous));
     inputs.signal = frame;
     inputs.amplitude = amplitudeOf(frame);
-    updatePower(inputs);
+    updateSpectrumSums(inputs);
     for (const name of DESCRIPTOR_NAMES) {
       const spec = DESCRIPTOR_TABLE[name];
       const expected = new Float32Array(spec.rows.length);

@@ -1,0 +1,179 @@
+/**
+ * A few WebAssembly binary encoders, enough to assemble small SIMD kernels byte by byte (no build step, no
+ * binary blob): LEB128 integers, sections, vectors, and the instructions our kernels use. Encodings follow
+ * the WebAssembly core spec 5.x and the fixed-width SIMD proposal (opcodes after the 0xfd prefix).
+ */
+
+/**
+ * The slice of the WebAssembly JS API used by the kernels (the project's `lib` has no DOM, and @types/node
+ * does not declare the global); at run time this is Node's own `WebAssembly`.
+ */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+export interface WasmModule {
+  readonly __brand?: "WebAssembly.Module";
+}
+export interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: object) => { readonly exports: Record<string, unknown> };
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
+}
+declare const WebAssembly: WasmApi | undefined;
+
+/** Node's `WebAssembly`, or undefined where there is none. */
+export function wasmApi(): WasmApi | undefined {
+  return typeof WebAssembly === "object" ? WebAssembly : undefined;
+}
+
+/** Compiles `bytes` once validated; null when WebAssembly (or an instruction the bytes use, e.g. SIMD) is missing. */
+export function compileWasm(bytes: Uint8Array): WasmModule | null {
+  try {
+    const wasm = wasmApi();
+    return wasm !== undefined && wasm.validate(bytes) ? new wasm.Module(bytes) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** WebAssembly memory page: 64 KiB. */
+export const WASM_PAGE_BYTES = 65536;
+
+export const I32 = 0x7f;
+export const F64 = 0x7c;
+export const V128 = 0x7b;
+
+export function unsignedLeb(value: number): number[] {
+  const bytes: number[] = [];
+  do {
+    let byte = value & 0x7f;
+    value >>>= 7;
+    if (value !== 0) byte |= 0x80;
+    bytes.push(byte);
+  } while (value !== 0);
+  return bytes;
+}
+
+export function signedLeb(value: number): number[] {
+  const bytes: number[] = [];
+  while (true) {
+    const byte = value & 0x7f;
+    value >>= 7;
+    if ((value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0)) {
+      bytes.push(byte);
+      return bytes;
+    }
+    bytes.push(byte | 0x80);
+  }
+}
+
+export function vector(items: number[][]): number[] {
+  return [...unsignedLeb(items.length), ...items.flat()];
+}
+
+export function section(id: number, content: number[]): number[] {
+  return [id, ...unsignedLeb(content.length), ...content];
+}
+
+export function name(text: string): number[] {
+  const bytes = Array.from(text, (c) => c.charCodeAt(0));
+  return [...unsignedLeb(bytes.length), ...bytes];
+}
+
+export const localGet = (index: number): number[] => [0x20, ...unsignedLeb(index)];
+export const localSet = (index: number): number[] => [0x21, ...unsignedLeb(index)];
+export const localTee = (index: number): number[] => [0x22, ...unsignedLeb(index)];
+export const i32Const = (value: number): number[] => [0x41, ...signedLeb(value)];
+export const simd = (opcode: number, ...immediates: number[]): number[] => [0xfd, ...unsignedLeb(opcode), ...immediates];
+/** `i8x16.shuffle` with its 16 lane indices (0-15: first operand, 16-31: second). */
+export const shuffle = (lanes: readonly number[]): number[] => simd(I8X16_SHUFFLE, ...lanes);
+
+export const I32_ADD = 0x6a;
+export const I32_SUB = 0x6b;
+export const I32_MUL = 0x6c;
+export const I32_SHL = 0x74;
+export const I32_GE_S = 0x4e;
+export const I32_GE_U = 0x4f;
+export const F32_ADD = 0x92;
+export const F32_STORE = 0x38;
+export const BLOCK = 0x02;
+export const LOOP = 0x03;
+export const IF = 0x04;
+export const END = 0x0b;
+export const BR = 0x0c;
+export const BR_IF = 0x0d;
+export const VOID = 0x40;
+export const V128_LOAD = 0x00;
+export const V128_STORE = 0x0b;
+export const V128_CONST = 0x0c;
+export const I8X16_SHUFFLE = 0x0d;
+export const F32X4_EXTRACT_LANE = 0x1f;
+export const F32X4_DEMOTE_F64X2_ZERO = 0x5e;
+export const F64X2_PROMOTE_LOW_F32X4 = 0x5f;
+export const F32X4_ADD = 0xe4;
+export const F32X4_MUL = 0xe6;
+export const F64X2_SPLAT = 0x14;
+export const F64X2_SQRT = 0xef;
+export const F64X2_ADD = 0xf0;
+export const F64X2_MUL = 0xf2;
+
+/** Float32 lanes `a, b, c, d` as i8x16.shuffle lane bytes (lanes 0-3 of the first operand, 4-7 of the second). */
+export function floatLanes(a: number, b: number, c: number, d: number): number[] {
+  return [a, b, c, d].flatMap((lane) => [4 * lane, 4 * lane + 1, 4 * lane + 2, 4 * lane + 3]);
+}
+/** (x0, x1, y0, y1): the low halves of two vectors. */
+export const LOW_HALVES = floatLanes(0, 1, 4, 5);
+/** (x2, x3, x2, x3): the high half of one vector moved down (for `f64x2.promote_low_f32x4`). */
+export const HIGH_HALF = floatLanes(2, 3, 2, 3);
+/** Even / odd float32 lanes of two vectors: (x0, x2, y0, y2) / (x1, x3, y1, y3). */
+export const EVEN_LANES = floatLanes(0, 2, 4, 6);
+export const ODD_LANES = floatLanes(1, 3, 5, 7);
+
+/** `local[end] = local[base] + (local[count] << 2)`: the byte end of `count` float32 values. */
+export function endPointer(base: number, count: number, end: number): number[] {
+  return [...localGet(base), ...localGet(count), ...i32Const(2), I32_SHL, I32_ADD, ...localSet(end)];
+}
+
+/** `local[pointer] += bytes`. */
+export function advance(pointer: number, bytes: number): number[] {
+  return [...localGet(pointer), ...i32Const(bytes), I32_ADD, ...localSet(pointer)];
+}
+
+/** A loop running `step` while `local[pointer] < local[end]` (unsigned). */
+export function loopUntil(pointer: number, end: number, step: number[]): number[] {
+  return [BLOCK, VOID, LOOP, VOID, ...localGet(pointer), ...localGet(end), I32_GE_U, BR_IF, 1, ...step, BR, 0, END, END];
+}
+
+/** `v128.load` from `local[pointer] + offset`. */
+export function loadAt(pointer: number, offset = 0): number[] {
+  return [...localGet(pointer), ...simd(V128_LOAD, 0, offset)];
+}
+
+/** A function type `(i32 x paramCount) -> ()`. */
+export function i32VoidType(paramCount: number): number[] {
+  return [0x60, ...vector(new Array<number[]>(paramCount).fill([I32])), ...vector([])];
+}
+
+/**
+ * A module importing `env.memory` (at least one page) with the given functions, all exported by name.
+ * @param functions per function: its type index, its locals (`[count, valtype]` groups) and its body
+ *   (without the final `end`)
+ */
+export function moduleImportingMemory(
+  types: number[][],
+  functions: ReadonlyArray<{ name: string; type: number; locals: ReadonlyArray<readonly [number, number]>; body: number[] }>,
+): Uint8Array {
+  const bodies = functions.map((f) => {
+    const code = [...vector(f.locals.map(([count, type]) => [...unsignedLeb(count), type])), ...f.body, END];
+    return [...unsignedLeb(code.length), ...code];
+  });
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vector(types)),
+    ...section(2, vector([[...name("env"), ...name("memory"), 0x02, 0x00, 0x01]])),
+    ...section(3, vector(functions.map((f) => unsignedLeb(f.type)))),
+    ...section(7, vector(functions.map((f, i) => [...name(f.name), 0x00, ...unsignedLeb(i)]))),
+    ...section(10, vector(bodies)),
+  ]);
+}
