@@ -12,7 +12,7 @@
  * `_output`, ...); when they are missing the caller falls back to the package's own `decode()`.
  */
 
-import { MPEGDecoder } from "mpg123-decoder";
+import type { MPEGDecoder } from "mpg123-decoder";
 
 /** mpg123 return codes (mpg123.h). */
 const MPG123_NEW_FORMAT = -11;
@@ -101,7 +101,9 @@ export class PooledMpegDecoder {
         // That instance is dropped (broken); try the next or a new one.
       }
     }
-    const decoder = new MPEGDecoder({ enableGapless: true });
+    // Loaded with the first MP3 a thread reads: the package compiles ~80 kB of script at import.
+    const { MPEGDecoder: Decoder } = await import("mpg123-decoder");
+    const decoder = new Decoder({ enableGapless: true });
     await decoder.ready;
     if (!hasInternals(decoder)) {
       decoder.free();

@@ -4,7 +4,6 @@
  * `maxWholeFileBytes`; bigger files are refused with "too_large".
  */
 
-import decodeAudio from "audio-decode";
 import { DecodeError } from "../core/errors.js";
 import { samplesToSeconds } from "../core/dsp/time.js";
 import type { AudioFormat, AudioInfo } from "./audio-info.js";
@@ -47,6 +46,8 @@ export class WholeFileReader implements AudioFileReader {
     await source.close();
     let decoded: { channelData: Float32Array[]; sampleRate: number };
     try {
+      // Loaded on first use (formats without a streaming decoder are rare): its import costs ~100 ms.
+      const { default: decodeAudio } = await import("audio-decode");
       decoded = await decodeAudio(bytes);
     } catch (error) {
       const message = (error as Error).message ?? String(error);
