@@ -3,7 +3,8 @@
  * offset (no shared file cursor), so concurrent `blocks()` and `readRange()` calls on one reader are safe.
  */
 
-import { promises as fs } from "node:fs";
+import { closeSync, fstatSync, openSync, promises as fs, readSync, type Stats } from "node:fs";
+import { isMainThread } from "node:worker_threads";
 import { DecodeError } from "../core/errors.js";
 
 /** An open file that can be read at any byte offset. */
@@ -46,11 +47,30 @@ export function unreadable(path: string, error: unknown): DecodeError {
   return new DecodeError(path, "unreadable", describeFsError(error), { cause: error });
 }
 
+export interface ByteSourceOptions {
+  /**
+   * Read with blocking system calls on the calling thread instead of the libuv thread pool. Default: in
+   * worker threads (an analysis worker has nothing else to do while it waits, and each pool round trip
+   * costs two thread wake-ups per read), never on the main thread (it must keep answering).
+   */
+  readonly sync?: boolean;
+}
+
+/** Size of an opened file, or the DecodeError for something that is not a readable regular file. */
+function checkedSize(path: string, stat: Stats): number {
+  if (stat.isDirectory()) {
+    throw unreadable(path, Object.assign(new Error("EISDIR: illegal operation on a directory"), { code: "EISDIR" }));
+  }
+  if (!stat.isFile()) throw new DecodeError(path, "unreadable", "is not a regular file (device, FIFO or socket)");
+  return stat.size;
+}
+
 /**
  * Opens `path` for positioned reads.
  * @throws DecodeError "unreadable" (missing, not a regular file, no permission), "empty" (0 bytes).
  */
-export async function openByteSource(path: string): Promise<ByteSource> {
+export async function openByteSource(path: string, options: ByteSourceOptions = {}): Promise<ByteSource> {
+  if (options.sync ?? !isMainThread) return openSyncByteSource(path);
   let handle: fs.FileHandle;
   try {
     handle = await fs.open(path, "r");
@@ -59,15 +79,7 @@ export async function openByteSource(path: string): Promise<ByteSource> {
   }
   let sizeBytes: number;
   try {
-    const stat = await handle.stat();
-    if (stat.isDirectory()) {
-      const error = Object.assign(new Error("EISDIR: illegal operation on a directory"), { code: "EISDIR" });
-      throw unreadable(path, error);
-    }
-    if (!stat.isFile()) {
-      throw new DecodeError(path, "unreadable", "is not a regular file (device, FIFO or socket)");
-    }
-    sizeBytes = stat.size;
+    sizeBytes = checkedSize(path, await handle.stat());
   } catch (error) {
     await handle.close().catch(() => undefined);
     throw error instanceof DecodeError ? error : unreadable(path, error);
@@ -112,5 +124,65 @@ class FileByteSource implements ByteSource {
     if (this.closed) return;
     this.closed = true;
     await this.handle.close();
+  }
+}
+
+function openSyncByteSource(path: string): ByteSource {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (error) {
+    throw unreadable(path, error);
+  }
+  let sizeBytes: number;
+  try {
+    sizeBytes = checkedSize(path, fstatSync(fd));
+  } catch (error) {
+    closeSync(fd);
+    throw error instanceof DecodeError ? error : unreadable(path, error);
+  }
+  if (sizeBytes === 0) {
+    closeSync(fd);
+    throw new DecodeError(path, "empty", "file is empty (0 bytes)");
+  }
+  return new SyncFileByteSource(path, fd, sizeBytes);
+}
+
+/** `FileByteSource` with blocking reads (see `ByteSourceOptions.sync`); same results and errors. */
+class SyncFileByteSource implements ByteSource {
+  private closed = false;
+  constructor(
+    readonly path: string,
+    private readonly fd: number,
+    readonly sizeBytes: number,
+  ) {}
+
+  readInto(target: Uint8Array, targetOffset: number, length: number, position: number): Promise<number> {
+    let done = 0;
+    try {
+      while (done < length) {
+        const bytesRead = readSync(this.fd, target, targetOffset + done, length - done, position + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+    } catch (error) {
+      return Promise.reject(unreadable(this.path, error));
+    }
+    return Promise.resolve(done);
+  }
+
+  async readAt(position: number, length: number): Promise<Uint8Array> {
+    const size = Math.max(0, Math.min(length, this.sizeBytes - position));
+    const buffer = new Uint8Array(size);
+    const got = await this.readInto(buffer, 0, size, position);
+    return got === size ? buffer : buffer.subarray(0, got);
+  }
+
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      closeSync(this.fd);
+    }
+    return Promise.resolve();
   }
 }
