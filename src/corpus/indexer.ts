@@ -189,8 +189,10 @@ export class Indexer {
   }
 
   private pump(): void {
-    // One job beyond the analyzer's concurrency keeps the workers busy while the main thread commits.
-    while (!this.closed && this.running < this.analyzer.concurrency + 1 && this.queue.length > 0) {
+    // Twice the analyzer's concurrency in flight: while the workers analyse, the next files are being
+    // identified (fingerprint reads) and the last results committed, so a worker that finishes a short
+    // file finds the next one ready.
+    while (!this.closed && this.running < 2 * this.analyzer.concurrency && this.queue.length > 0) {
       const path = this.queue.shift()!;
       const state = this.states.get(path)!;
       state.running = true;
