@@ -10,11 +10,12 @@
  *   a few minutes per million units, and cached under the OS temp folder).
  *
  * The engine runs as the service runs it: target analysis in the worker pool, everything else on the main
- * thread in slices of about 4 ms. The same runs with everything on the main thread in one go (analysis
+ * thread in slices of about 4 ms, reusing one render workspace (as `regenerate` reuses its holder's between
+ * regenerations). The same runs with everything on the main thread in one go (analysis
  * inline, no slicing) are measured in the same process for comparison. Stalls are measured in separate
  * runs while a query (`find`) is issued every millisecond: the longest gap between two turns of the event
  * loop during a regeneration, and the longest time a query waited; once more with the WAV and sidecar
- * written (`regenerate`), whose WAV encoding is one synchronous call (`encodeWav`).
+ * written (`regenerate`, whose WAV encoding is sliced too).
  *
  * Rendering speed is seconds of audio per second of render stage, for the default fit (trim) and for
  * WSOLA stretching.
@@ -23,6 +24,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { RenderWorkspace } from "../src/core/render/render-workspace.js";
 import { createWorkerAnalyzer, type Analyzer } from "../src/corpus/analyzer.js";
 import { readWholeFile } from "../src/io/audio-reader.js";
 import { MassAudio } from "../src/service/mass-audio.js";
@@ -153,7 +155,7 @@ interface CorpusFigures {
 
 /** The engine as the service runs it (worker analysis, slices) and all on the main thread, same corpus and request. */
 async function measureCorpus(service: MassAudio, request: RegenerateRequest, analyzer: Analyzer, cache: SourceCache, runs: number, outDir: string): Promise<CorpusFigures> {
-  const sliced: RegenerateDeps = { cache, analyzer };
+  const sliced: RegenerateDeps = { cache, analyzer, workspace: new RenderWorkspace() };
   const inline: RegenerateDeps = { cache, analyzer: null, sliceMs: Number.POSITIVE_INFINITY };
   const first = await regenerateAudio(service, request, undefined, sliced);
   const query = service.corpus.unit(first.units.find((u) => u.source)!.source!.unitId).vector;
@@ -213,7 +215,7 @@ export const runRegenBench = async (options: { quick: boolean }): Promise<{ figu
     const cc0 = await measureCorpus(service, request, analyzer, cache, runs, dir);
 
     const stretchRequest: RegenerateRequest = { ...request, options: { seed: 1, fit: "stretch" } };
-    const [stretch] = (await timeRuns(service, stretchRequest, [{ cache, analyzer }], runs)) as [RunFigures];
+    const [stretch] = (await timeRuns(service, stretchRequest, [{ cache, analyzer, workspace: new RenderWorkspace() }], runs)) as [RunFigures];
     const written: StageTimings[] = [];
     for (let i = 0; i < Math.min(3, runs); i++) {
       written.push((await regenerate(service, { ...request, outPath: join(dir, `out-${i}.wav`) }, undefined, { cache, analyzer })).timings);

@@ -34,19 +34,40 @@ const BYTES: Record<WavSampleFormat, number> = { int16: 2, int24: 3, float32: 4 
  * @throws ParameterError for no channels, unequal lengths, a bad rate or format, or more than 4 GiB of data.
  */
 export function encodeWav(channels: readonly Float32Array[], sampleRateHz: number, format: WavSampleFormat = "int16"): Buffer {
-  const channelCount = channels.length;
-  if (channelCount < 1 || channelCount > MAX_CHANNELS) throw new ParameterError(`encodeWav needs 1..${MAX_CHANNELS} channels, got ${channelCount}`);
+  const encoder = new WavEncoder(channels, sampleRateHz, format);
+  encoder.run(Number.POSITIVE_INFINITY);
+  return encoder.bytes;
+}
+
+/**
+ * Size of the WAV file `encodeWav` makes, bytes.
+ * @throws ParameterError as `encodeWav`.
+ */
+export function wavByteLength(channelCount: number, frameCount: number, format: WavSampleFormat = "int16"): number {
+  return layoutOf(channelCount, frameCount, 1, format).fileBytes;
+}
+
+interface WavLayout {
+  readonly bytesPerSample: number;
+  readonly blockAlign: number;
+  readonly dataBytes: number;
+  readonly headerBytes: number;
+  readonly fmtBytes: number;
+  readonly factBytes: number;
+  readonly extensible: boolean;
+  readonly isFloat: boolean;
+  readonly padByte: number;
+  readonly riffBytes: number;
+  readonly fileBytes: number;
+}
+
+function layoutOf(channelCount: number, frameCount: number, sampleRateHz: number, format: WavSampleFormat): WavLayout {
+  if (!Number.isInteger(channelCount) || channelCount < 1 || channelCount > MAX_CHANNELS) throw new ParameterError(`encodeWav needs 1..${MAX_CHANNELS} channels, got ${channelCount}`);
   if (!Number.isInteger(sampleRateHz) || sampleRateHz < 1 || sampleRateHz > MAX_RIFF_BYTES) {
     throw new ParameterError(`encodeWav sampleRateHz must be a positive integer (Hz), got ${sampleRateHz}`);
   }
   const bytesPerSample = BYTES[format];
   if (bytesPerSample === undefined) throw new ParameterError(`encodeWav format must be "int16", "int24" or "float32", got ${String(format)}`);
-  const frameCount = channels[0]!.length;
-  for (let c = 1; c < channelCount; c++) {
-    if (channels[c]!.length !== frameCount) {
-      throw new ParameterError(`encodeWav channels differ in length: channel 0 has ${frameCount} frames, channel ${c} has ${channels[c]!.length}`);
-    }
-  }
   const blockAlign = bytesPerSample * channelCount;
   if (blockAlign > 0xffff) throw new ParameterError(`encodeWav: ${channelCount} channels of ${bytesPerSample} bytes exceed the WAV block size limit`);
   const dataBytes = frameCount * blockAlign;
@@ -60,57 +81,112 @@ export function encodeWav(channels: readonly Float32Array[], sampleRateHz: numbe
   if (riffBytes > MAX_RIFF_BYTES) {
     throw new ParameterError(`encodeWav: ${dataBytes} bytes of samples exceed the 4 GiB RIFF limit; write shorter files`);
   }
+  return { bytesPerSample, blockAlign, dataBytes, headerBytes, fmtBytes, factBytes, extensible, isFloat, padByte, riffBytes, fileBytes: headerBytes + dataBytes + padByte };
+}
 
-  // allocUnsafeSlow: own ArrayBuffer at offset 0, so the typed-array views below are aligned.
-  const out = Buffer.allocUnsafeSlow(headerBytes + dataBytes + padByte);
-  let o = 0;
-  o += out.write("RIFF", o, "latin1");
-  o = out.writeUInt32LE(riffBytes, o);
-  o += out.write("WAVE", o, "latin1");
-  o += out.write("fmt ", o, "latin1");
-  o = out.writeUInt32LE(fmtBytes, o);
-  const formatTag = extensible ? 0xfffe : isFloat ? 0x0003 : 0x0001;
-  o = out.writeUInt16LE(formatTag, o);
-  o = out.writeUInt16LE(channelCount, o);
-  o = out.writeUInt32LE(sampleRateHz, o);
-  o = out.writeUInt32LE(sampleRateHz * blockAlign, o);
-  o = out.writeUInt16LE(blockAlign, o);
-  o = out.writeUInt16LE(bytesPerSample * 8, o);
-  if (extensible) {
-    o = out.writeUInt16LE(22, o); // cbSize
-    o = out.writeUInt16LE(bytesPerSample * 8, o); // valid bits
-    o = out.writeUInt32LE(channelCount === 1 ? 0x4 : channelCount === 2 ? 0x3 : 0, o); // channel mask
-    o = out.writeUInt16LE(isFloat ? 0x0003 : 0x0001, o); // sub-format GUID: tag + KSDATAFORMAT tail
-    out.set([0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71], o);
-    o += 14;
-  } else if (isFloat) {
-    o = out.writeUInt16LE(0, o); // cbSize
-  }
-  if (factBytes > 0) {
-    o += out.write("fact", o, "latin1");
-    o = out.writeUInt32LE(4, o);
-    o = out.writeUInt32LE(frameCount >>> 0, o);
-  }
-  o += out.write("data", o, "latin1");
-  o = out.writeUInt32LE(dataBytes, o);
+/**
+ * `encodeWav` in pieces: the header is written by the constructor, `run(frames)` converts about that many
+ * frames; when it returns true, `bytes` holds the same file `encodeWav` makes. The bytes can go into a
+ * buffer the caller owns and reuses (no fresh multi-megabyte allocation per file).
+ */
+export class WavEncoder {
+  /** The file's bytes (complete once `run` has returned true). */
+  readonly bytes: Buffer;
+  private readonly channels: readonly Float32Array[];
+  private readonly format: WavSampleFormat;
+  private readonly frameCount: number;
+  private readonly dataOffset: number;
+  private readonly bigEndianHost: boolean;
+  private position = 0;
 
-  const bigEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1;
-  if (format === "int16") writeInt16(out, o, channels, frameCount, bigEndianHost);
-  else if (format === "int24") writeInt24(out, o, channels, frameCount);
-  else writeFloat32(out, o, channels, frameCount, bigEndianHost);
-  if (padByte) out[o + dataBytes] = 0;
-  return out;
+  /**
+   * @param into where to write: at least `wavByteLength(...)` bytes (the file is a view of its start);
+   *   default a new buffer. A buffer that is its ArrayBuffer's start keeps the conversion on the fast path.
+   * @throws ParameterError as `encodeWav`, or when `into` is too short.
+   */
+  constructor(channels: readonly Float32Array[], sampleRateHz: number, format: WavSampleFormat = "int16", into?: Uint8Array) {
+    const channelCount = channels.length;
+    const frameCount = channels[0]?.length ?? 0;
+    const layout = layoutOf(channelCount, frameCount, sampleRateHz, format);
+    for (let c = 1; c < channelCount; c++) {
+      if (channels[c]!.length !== frameCount) {
+        throw new ParameterError(`encodeWav channels differ in length: channel 0 has ${frameCount} frames, channel ${c} has ${channels[c]!.length}`);
+      }
+    }
+    const { bytesPerSample, blockAlign, dataBytes, fmtBytes, factBytes, extensible, isFloat, padByte, riffBytes, fileBytes } = layout;
+    if (into && into.length < fileBytes) throw new ParameterError(`encodeWav: the output buffer holds ${into.length} bytes, the file needs ${fileBytes}`);
+    // allocUnsafeSlow: own ArrayBuffer at offset 0, so the typed-array views below are aligned.
+    const out = into ? Buffer.from(into.buffer, into.byteOffset, fileBytes) : Buffer.allocUnsafeSlow(fileBytes);
+    let o = 0;
+    o += out.write("RIFF", o, "latin1");
+    o = out.writeUInt32LE(riffBytes, o);
+    o += out.write("WAVE", o, "latin1");
+    o += out.write("fmt ", o, "latin1");
+    o = out.writeUInt32LE(fmtBytes, o);
+    const formatTag = extensible ? 0xfffe : isFloat ? 0x0003 : 0x0001;
+    o = out.writeUInt16LE(formatTag, o);
+    o = out.writeUInt16LE(channelCount, o);
+    o = out.writeUInt32LE(sampleRateHz, o);
+    o = out.writeUInt32LE(sampleRateHz * blockAlign, o);
+    o = out.writeUInt16LE(blockAlign, o);
+    o = out.writeUInt16LE(bytesPerSample * 8, o);
+    if (extensible) {
+      o = out.writeUInt16LE(22, o); // cbSize
+      o = out.writeUInt16LE(bytesPerSample * 8, o); // valid bits
+      o = out.writeUInt32LE(channelCount === 1 ? 0x4 : channelCount === 2 ? 0x3 : 0, o); // channel mask
+      o = out.writeUInt16LE(isFloat ? 0x0003 : 0x0001, o); // sub-format GUID: tag + KSDATAFORMAT tail
+      out.set([0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71], o);
+      o += 14;
+    } else if (isFloat) {
+      o = out.writeUInt16LE(0, o); // cbSize
+    }
+    if (factBytes > 0) {
+      o += out.write("fact", o, "latin1");
+      o = out.writeUInt32LE(4, o);
+      o = out.writeUInt32LE(frameCount >>> 0, o);
+    }
+    o += out.write("data", o, "latin1");
+    o = out.writeUInt32LE(dataBytes, o);
+    if (padByte) out[o + dataBytes] = 0;
+    this.bytes = out;
+    this.channels = channels;
+    this.format = format;
+    this.frameCount = frameCount;
+    this.dataOffset = o;
+    this.bigEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1;
+  }
+
+  /** True when every frame is converted. */
+  get done(): boolean {
+    return this.position >= this.frameCount;
+  }
+
+  /**
+   * Converts about `frameBudget` more frames (at least one).
+   * @returns true when the file is complete.
+   */
+  run(frameBudget: number): boolean {
+    const from = this.position;
+    const to = Math.min(this.frameCount, from + Math.max(1, frameBudget));
+    const { bytes, dataOffset, channels, frameCount, bigEndianHost } = this;
+    if (this.format === "int16") writeInt16(bytes, dataOffset, channels, frameCount, bigEndianHost, from, to);
+    else if (this.format === "int24") writeInt24(bytes, dataOffset, channels, from, to);
+    else writeFloat32(bytes, dataOffset, channels, frameCount, bigEndianHost, from, to);
+    this.position = to;
+    return this.done;
+  }
 }
 
 // Rounding is Math.floor(x + 0.5): the same as Math.round for these values (a float32 sample times 2^15 or
 // 2^23 is exact in a double, and so is adding 0.5), and several times faster in this V8.
-function writeInt16(out: Buffer, offset: number, channels: readonly Float32Array[], frameCount: number, bigEndianHost: boolean): void {
+// Each writes frames [from, to) of the interleaved data chunk starting at `offset`.
+function writeInt16(out: Buffer, offset: number, channels: readonly Float32Array[], frameCount: number, bigEndianHost: boolean, from: number, to: number): void {
   const channelCount = channels.length;
   if (!bigEndianHost && (out.byteOffset + offset) % 2 === 0) {
     const view = new Int16Array(out.buffer, out.byteOffset + offset, frameCount * channelCount);
     for (let c = 0; c < channelCount; c++) {
       const src = channels[c]!;
-      for (let i = 0, s = c; i < frameCount; i++, s += channelCount) {
+      for (let i = from, s = from * channelCount + c; i < to; i++, s += channelCount) {
         const v = Math.floor(src[i]! * 32768 + 0.5);
         view[s] = v > 32767 ? 32767 : v < -32768 ? -32768 : v || 0;
       }
@@ -119,18 +195,18 @@ function writeInt16(out: Buffer, offset: number, channels: readonly Float32Array
   }
   for (let c = 0; c < channelCount; c++) {
     const src = channels[c]!;
-    for (let i = 0, b = offset + c * 2; i < frameCount; i++, b += channelCount * 2) {
+    for (let i = from, b = offset + (from * channelCount + c) * 2; i < to; i++, b += channelCount * 2) {
       const v = Math.floor(src[i]! * 32768 + 0.5);
       out.writeInt16LE(v > 32767 ? 32767 : v < -32768 ? -32768 : v || 0, b);
     }
   }
 }
 
-function writeInt24(out: Buffer, offset: number, channels: readonly Float32Array[], frameCount: number): void {
+function writeInt24(out: Buffer, offset: number, channels: readonly Float32Array[], from: number, to: number): void {
   const channelCount = channels.length;
   for (let c = 0; c < channelCount; c++) {
     const src = channels[c]!;
-    for (let i = 0, b = offset + c * 3; i < frameCount; i++, b += channelCount * 3) {
+    for (let i = from, b = offset + (from * channelCount + c) * 3; i < to; i++, b += channelCount * 3) {
       const r = Math.floor(src[i]! * 8388608 + 0.5);
       const v = r > 8388607 ? 8388607 : r < -8388608 ? -8388608 : r || 0;
       out[b] = v & 0xff;
@@ -140,19 +216,19 @@ function writeInt24(out: Buffer, offset: number, channels: readonly Float32Array
   }
 }
 
-function writeFloat32(out: Buffer, offset: number, channels: readonly Float32Array[], frameCount: number, bigEndianHost: boolean): void {
+function writeFloat32(out: Buffer, offset: number, channels: readonly Float32Array[], frameCount: number, bigEndianHost: boolean, from: number, to: number): void {
   const channelCount = channels.length;
   if (!bigEndianHost && (out.byteOffset + offset) % 4 === 0) {
     const view = new Float32Array(out.buffer, out.byteOffset + offset, frameCount * channelCount);
     for (let c = 0; c < channelCount; c++) {
       const src = channels[c]!;
-      for (let i = 0, s = c; i < frameCount; i++, s += channelCount) view[s] = src[i]!;
+      for (let i = from, s = from * channelCount + c; i < to; i++, s += channelCount) view[s] = src[i]!;
     }
     return;
   }
   for (let c = 0; c < channelCount; c++) {
     const src = channels[c]!;
-    for (let i = 0, b = offset + c * 4; i < frameCount; i++, b += channelCount * 4) out.writeFloatLE(src[i]!, b);
+    for (let i = from, b = offset + (from * channelCount + c) * 4; i < to; i++, b += channelCount * 4) out.writeFloatLE(src[i]!, b);
   }
 }
 

@@ -25,7 +25,8 @@ import { samplesToSeconds } from "../core/dsp/time.js";
 import { MassAudioError, ParameterError, WriteError } from "../core/errors.js";
 import { PeakSafety } from "../core/render/peak-limit.js";
 import { SequenceRenderer, type RenderOptions, type RenderResult, type RenderUnit } from "../core/render/render-sequence.js";
-import { spectralResidual } from "../core/render/spectral-residual.js";
+import { RenderWorkspace } from "../core/render/render-workspace.js";
+import { spectralResidualSteps } from "../core/render/spectral-residual.js";
 import { buildLattice, type CandidateLattice, type LatticeCandidate } from "../core/select/candidate-lattice.js";
 import { resolveRegenOptions, type RegenOptions } from "../core/select/regen-params.js";
 import { SequenceSearch, type Selection, type SelectionOptions } from "../core/select/sequence-select.js";
@@ -40,7 +41,7 @@ import { analyzeClip, analyzeSamples } from "../io/analyze-file.js";
 import { writeFileAtomically } from "../io/atomic-write.js";
 import type { UnitEmbedderPort } from "../io/unit-embedding-collector.js";
 import { readWholeFile } from "../io/audio-reader.js";
-import { writeWav, type WavSampleFormat } from "../io/wav-writer.js";
+import { WavEncoder, wavByteLength, type WavSampleFormat } from "../io/wav-writer.js";
 import { cachedUnit, prepareCandidateSearch } from "./candidate-search.js";
 import { SourceCache } from "./source-cache.js";
 import { DEFAULT_SLICE_MS, TimeSlicer, type Yielder } from "./time-slicer.js";
@@ -167,6 +168,12 @@ export interface RegenerateDeps {
    * `DEFAULT_SLICE_MS`, 4 ms): queries keep being answered while a regeneration runs.
    */
   readonly sliceMs?: number;
+  /**
+   * Large buffers to reuse (render outputs, limiter gains, layer sums) instead of allocating them. The
+   * returned audio's channels are then views of the workspace: valid until it is used again. The caller
+   * lends it to one regeneration at a time. `regenerate` and `rerender` borrow one of their own.
+   */
+  readonly workspace?: RenderWorkspace;
 }
 
 /** The corpus, or an object holding it (the `MassAudio` service, which also lends its worker pool). */
@@ -257,6 +264,7 @@ async function analyseTarget(
   options: AnalysisOptions,
   analyzer: Analyzer | undefined,
   embedding: EmbeddingPort | undefined,
+  yielder: Yielder,
 ): Promise<{ target: LoadedTarget; units: Unit[]; embeddings: (Float32Array | null)[] | undefined }> {
   if (analyzer?.analyzeTarget) {
     const path = "path" in spec ? resolve(spec.path) : undefined;
@@ -264,7 +272,7 @@ async function analyseTarget(
     const outcome = await analyzer.analyzeTarget(
       "path" in spec
         ? { path: path!, options, ...model }
-        : { channels: spec.channels.map((data) => data.slice()), sampleRateHz: spec.sampleRateHz, name: spec.name ?? "<clip>", options, ...model },
+        : { channels: await copySliced(spec.channels, yielder), sampleRateHz: spec.sampleRateHz, name: spec.name ?? "<clip>", options, ...model },
     );
     if (outcome.ok) {
       const target: LoadedTarget =
@@ -278,6 +286,20 @@ async function analyseTarget(
   const embedder = embedding ? await embedding.embedder() : undefined;
   const analysis = await analyzeClip(target.channels, target.sampleRateHz, options, target.name, embedder ? { embedder } : {});
   return { target, units: analysis.units, embeddings: analysis.embeddings };
+}
+
+/** New copies of the arrays (they move to a worker), copied in slices. */
+async function copySliced(channels: readonly Float32Array[], yielder: Yielder): Promise<Float32Array[]> {
+  const copies: Float32Array[] = [];
+  for (const data of channels) {
+    const copy = new Float32Array(data.length);
+    for (let from = 0; from < data.length; from += CHUNK_FRAMES) {
+      copy.set(data.subarray(from, Math.min(data.length, from + CHUNK_FRAMES)), from);
+      if (yielder.due()) await yielder.pause();
+    }
+    copies.push(copy);
+  }
+  return copies;
 }
 
 /** Copies `data[from, from + length)` into a new array, zeros outside. */
@@ -326,10 +348,48 @@ async function addInto(out: readonly Float32Array[], layer: readonly Float32Arra
   const frames = out[0]?.length ?? 0;
   for (let from = 0; from < frames; from += CHUNK_FRAMES) {
     const to = Math.min(frames, from + CHUNK_FRAMES);
-    out.forEach((data, c) => {
+    for (let c = 0; c < out.length; c++) {
+      const data = out[c]!;
       const layerData = layer[c % layer.length]!;
       for (let n = from; n < to; n++) data[n] = data[n]! + layerData[n]!;
-    });
+    }
+    if (yielder.due()) await yielder.pause();
+  }
+}
+
+/**
+ * `count` zeroed arrays of `frames` frames: workspace buffers called `name` (cleared in slices), or new ones.
+ */
+async function zeroedChannels(workspace: RenderWorkspace | undefined, name: string, count: number, frames: number, yielder: Yielder): Promise<Float32Array[]> {
+  if (!workspace) return Array.from({ length: count }, () => new Float32Array(frames));
+  const out = workspace.channels(name, count, frames);
+  for (let from = 0; from < frames; from += CHUNK_FRAMES) {
+    const to = Math.min(frames, from + CHUNK_FRAMES);
+    for (const data of out) data.fill(0, from, to);
+    if (yielder.due()) await yielder.pause();
+  }
+  return out;
+}
+
+/** The sum of the layers placed so far, per channel, in slices. */
+async function sumLayers(layerOutputs: readonly Float32Array[][], frames: number, workspace: RenderWorkspace | undefined, yielder: Yielder): Promise<Float32Array[]> {
+  const placed = await zeroedChannels(workspace, "placed", layerOutputs[0]!.length, frames, yielder);
+  for (const out of layerOutputs) await addInto(placed, out, yielder);
+  return placed;
+}
+
+/** The residual of the target after the layers placed so far (mono), in slices. */
+async function residualOf(
+  targetAtRate: readonly Float32Array[],
+  layerOutputs: readonly Float32Array[][],
+  workspace: RenderWorkspace | undefined,
+  yielder: Yielder,
+): Promise<Float32Array> {
+  const placed = await sumLayers(layerOutputs, targetAtRate[0]!.length, workspace, yielder);
+  const steps = spectralResidualSteps(targetAtRate, placed);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
     if (yielder.due()) await yielder.pause();
   }
 }
@@ -345,6 +405,7 @@ async function mixLayers(
   peak: RegenOptions["peak"],
   outRate: number,
   yielder: Yielder,
+  workspace: RenderWorkspace | undefined,
 ): Promise<{ mix: Float32Array[]; peakGain: number }> {
   const channelCount = Math.max(...layerOutputs.map((out) => out.length));
   const frames = layerOutputs[0]![0]!.length;
@@ -352,32 +413,41 @@ async function mixLayers(
   if (layerOutputs.length === 1 && layerOutputs[0]!.length === channelCount) {
     mix = layerOutputs[0]!;
   } else {
-    mix = Array.from({ length: channelCount }, () => new Float32Array(frames));
+    mix = await zeroedChannels(workspace, "mix", channelCount, frames, yielder);
     for (const out of layerOutputs) await addInto(mix, out, yielder);
   }
   if (wet < 1) {
     const dry = 1 - wet;
     for (let from = 0; from < frames; from += CHUNK_FRAMES) {
       const to = Math.min(frames, from + CHUNK_FRAMES);
-      mix.forEach((data, c) => {
+      for (let c = 0; c < mix.length; c++) {
+        const data = mix[c]!;
         const original = targetAtRate[c % targetAtRate.length]!;
         for (let n = from; n < to; n++) data[n] = wet * data[n]! + dry * original[n]!;
-      });
+      }
       if (yielder.due()) await yielder.pause();
     }
   }
-  const stage = new PeakSafety(mix, peak, Math.max(1, Math.round(LIMITER_LOOKAHEAD_SEC * outRate)));
+  const stage = new PeakSafety(mix, peak, Math.max(1, Math.round(LIMITER_LOOKAHEAD_SEC * outRate)), undefined, workspace);
   while (!stage.run(CHUNK_FRAMES)) if (yielder.due()) await yielder.pause();
   return { mix, peakGain: stage.gain };
 }
 
-/** Renders a layer unit by unit, yielding between units when the slice is used up. */
-async function renderSliced(reference: readonly Float32Array[], units: readonly RenderUnit[], options: RenderOptions, yielder: Yielder): Promise<RenderResult> {
-  const renderer = new SequenceRenderer(reference, units, options);
+/** Renders a layer in pieces of about `CHUNK_FRAMES` frames of work, yielding when the slice is used up. */
+async function renderSliced(
+  reference: readonly Float32Array[],
+  units: readonly RenderUnit[],
+  options: RenderOptions,
+  yielder: Yielder,
+  workspace: RenderWorkspace | undefined,
+  layer: number,
+): Promise<RenderResult> {
+  const renderer = new SequenceRenderer(reference, units, options, workspace ? { workspace, outputName: `layer${layer}` } : undefined);
   while (!renderer.done) {
-    renderer.next();
+    renderer.step(CHUNK_FRAMES);
     if (yielder.due()) await yielder.pause();
   }
+  while (!renderer.clearAhead(CHUNK_FRAMES)) if (yielder.due()) await yielder.pause();
   return renderer.finish();
 }
 
@@ -416,7 +486,7 @@ export async function regenerateAudio(
   const targetPath = "path" in request.target ? resolve(request.target.path) : undefined;
   const identifying = !options.includeTarget && targetPath ? identifyFile(targetPath) : undefined;
   identifying?.catch(() => undefined); // an unreadable target fails in the analysis first
-  const { target, units, embeddings } = await analyseTarget(request.target, analysisOptions, analyzerOf(holder, deps), embeddingOf(holder));
+  const { target, units, embeddings } = await analyseTarget(request.target, analysisOptions, analyzerOf(holder, deps), embeddingOf(holder), slicer);
   const targetFrames = target.channels[0]?.length ?? 0;
   if (!units.some((u) => !u.silent)) {
     throw new RegenerateError(
@@ -483,9 +553,7 @@ export async function regenerateAudio(
       if (layer === 1) {
         vectors = units.map((unit) => (unit.silent ? null : unit.vector));
       } else {
-        const placed = Array.from({ length: layerOutputs[0]!.length }, () => new Float32Array(targetAtRate[0]!.length));
-        for (const out of layerOutputs) await addInto(placed, out, slicer);
-        const residual = spectralResidual(targetAtRate, placed);
+        const residual = await residualOf(targetAtRate, layerOutputs, deps.workspace, slicer);
         reference = [residual];
         vectors = [];
         for (let i = 0; i < slots.length; i++) {
@@ -635,6 +703,8 @@ export async function regenerateAudio(
         renderUnits,
         { sampleRateHz: outRate, channelCount, marginFrames, fit: options.fit, dynamics: options.dynamics, wet: 1, peak: "off" },
         slicer,
+        deps.workspace,
+        layer,
       );
       layerOutputs.push(rendered.channels);
       listed.forEach((u, i) => allUnits.push({ ...u, gainDb: rendered.units[i]!.gainDb, stretch: rendered.units[i]!.stretch, repeats: rendered.units[i]!.repeats }));
@@ -647,7 +717,7 @@ export async function regenerateAudio(
 
   // ---- mix the layers, wet/dry with the original, peak safety
   const ta = performance.now();
-  const { mix, peakGain } = await mixLayers(layerOutputs, targetAtRate, options.wet, options.peak, outRate, slicer);
+  const { mix, peakGain } = await mixLayers(layerOutputs, targetAtRate, options.wet, options.peak, outRate, slicer, deps.workspace);
   timing.render += performance.now() - ta;
 
   return {
@@ -713,13 +783,47 @@ export async function regenerate(
 ): Promise<RegenerateResult> {
   const outPath = resolve(request.outPath);
   await checkWritable(outPath);
-  const audio = await regenerateAudio(holder, request, onProgress, deps);
-  return writeOutput(outPath, audio, onProgress, {
-    filter: request.filter ?? {},
-    weights: request.weights ?? {},
-    analysis: resolveAnalysisOptions(request.analysis ?? {}),
-    corpus: { units: corpusOf(holder).catalog.liveUnitCount, featureSpace: corpusOf(holder).space.id },
-  });
+  const lent = deps.workspace ? undefined : borrowWorkspace(holder);
+  const workspace = deps.workspace ?? lent;
+  try {
+    const audio = await regenerateAudio(holder, request, onProgress, { ...deps, workspace });
+    return await writeOutput(
+      outPath,
+      audio,
+      onProgress,
+      {
+        filter: request.filter ?? {},
+        weights: request.weights ?? {},
+        analysis: resolveAnalysisOptions(request.analysis ?? {}),
+        corpus: { units: corpusOf(holder).catalog.liveUnitCount, featureSpace: corpusOf(holder).space.id },
+      },
+      new TimeSlicer(deps.sliceMs ?? DEFAULT_SLICE_MS),
+      workspace,
+    );
+  } finally {
+    if (lent) giveBackWorkspace(holder, lent);
+  }
+}
+
+/** Workspace memory kept between regenerations: 96 MiB (a 16-second stereo regeneration uses about 20 MiB). */
+const MAX_KEPT_WORKSPACE_BYTES = 96 * 1024 * 1024;
+/** Free workspaces per corpus holder, for the next regeneration (one: the daemon runs one at a time). */
+const freeWorkspaces = new WeakMap<object, RenderWorkspace[]>();
+
+/** A workspace no other regeneration is using: the holder's free one, else a new one. */
+function borrowWorkspace(owner: object): RenderWorkspace {
+  return freeWorkspaces.get(owner)?.pop() ?? new RenderWorkspace();
+}
+
+/** Takes a workspace back once nothing refers to its buffers any more (the WAV is written). */
+function giveBackWorkspace(owner: object, workspace: RenderWorkspace): void {
+  let free = freeWorkspaces.get(owner);
+  if (!free) {
+    free = [];
+    freeWorkspaces.set(owner, free);
+  }
+  if (free.length === 0 && workspace.heldBytes <= MAX_KEPT_WORKSPACE_BYTES) free.push(workspace);
+  else workspace.clear();
 }
 
 /** Writes the WAV (temporary name + rename) and its sidecar; removes the WAV when the sidecar fails. */
@@ -728,11 +832,19 @@ async function writeOutput(
   audio: RegeneratedAudio,
   onProgress: ((progress: RegenerateProgress) => void) | undefined,
   extra: Record<string, unknown>,
+  yielder: TimeSlicer,
+  workspace: RenderWorkspace | undefined,
 ): Promise<RegenerateResult> {
   const started = performance.now();
   report(onProgress, "write", 0, 1);
   const sidecarPath = sidecarPathOf(outPath);
-  await writeWav(outPath, audio.channels, audio.sampleRateHz, audio.format);
+  // Encoded in slices, into the workspace's byte buffer when there is one (kept until the write is done).
+  const frameCount = audio.channels[0]?.length ?? 0;
+  const into = workspace?.bytes(wavByteLength(audio.channels.length, frameCount, audio.format));
+  const encoder = new WavEncoder(audio.channels, audio.sampleRateHz, audio.format, into);
+  while (!encoder.run(CHUNK_FRAMES)) if (yielder.due()) await yielder.pause();
+  await writeFileAtomically(outPath, encoder.bytes, "WAV");
+  yielder.restart();
   const frames = audio.channels[0]?.length ?? 0;
   const sidecar = {
     format: SIDECAR_FORMAT,
@@ -798,7 +910,16 @@ interface SidecarFile {
  * @throws ParameterError for a file that is not a regen sidecar or an option a re-render cannot change;
  *   DecodeError for an unreadable target or source; WriteError as `regenerate`.
  */
-export async function rerender(request: RerenderRequest, deps: Pick<RegenerateDeps, "cache" | "sliceMs"> = {}): Promise<RegenerateResult> {
+export async function rerender(request: RerenderRequest, deps: Pick<RegenerateDeps, "cache" | "sliceMs" | "workspace"> = {}): Promise<RegenerateResult> {
+  const workspace = deps.workspace ?? new RenderWorkspace();
+  try {
+    return await rerenderWith(request, deps, workspace);
+  } finally {
+    if (!deps.workspace) workspace.clear();
+  }
+}
+
+async function rerenderWith(request: RerenderRequest, deps: Pick<RegenerateDeps, "cache" | "sliceMs">, workspace: RenderWorkspace): Promise<RegenerateResult> {
   const slicer = new TimeSlicer(deps.sliceMs ?? DEFAULT_SLICE_MS);
   let sidecar: SidecarFile;
   try {
@@ -861,12 +982,15 @@ export async function rerender(request: RerenderRequest, deps: Pick<RegenerateDe
       const tb = performance.now();
       readMs += tb - ta;
       let reference: readonly Float32Array[] = targetAtRate;
-      if (layer > 1) {
-        const placed = Array.from({ length: layerOutputs[0]!.length }, () => new Float32Array(targetAtRate[0]!.length));
-        for (const out of layerOutputs) await addInto(placed, out, slicer);
-        reference = [spectralResidual(targetAtRate, placed)];
-      }
-      const rendered = await renderSliced(reference, renderUnits, { sampleRateHz: outRate, channelCount, marginFrames, fit: options.fit, dynamics: options.dynamics, wet: 1, peak: "off" }, slicer);
+      if (layer > 1) reference = [await residualOf(targetAtRate, layerOutputs, workspace, slicer)];
+      const rendered = await renderSliced(
+        reference,
+        renderUnits,
+        { sampleRateHz: outRate, channelCount, marginFrames, fit: options.fit, dynamics: options.dynamics, wet: 1, peak: "off" },
+        slicer,
+        workspace,
+        layer,
+      );
       layerOutputs.push(rendered.channels);
       units.forEach((u, i) => allUnits.push({ ...u, gainDb: rendered.units[i]!.gainDb, stretch: rendered.units[i]!.stretch, repeats: rendered.units[i]!.repeats }));
       renderMs += performance.now() - tb;
@@ -875,7 +999,7 @@ export async function rerender(request: RerenderRequest, deps: Pick<RegenerateDe
     if (!deps.cache) await cache.close();
   }
   const ta = performance.now();
-  const { mix, peakGain } = await mixLayers(layerOutputs, targetAtRate, options.wet, options.peak, outRate, slicer);
+  const { mix, peakGain } = await mixLayers(layerOutputs, targetAtRate, options.wet, options.peak, outRate, slicer, workspace);
   renderMs += performance.now() - ta;
   const audio: RegeneratedAudio = {
     channels: mix,
@@ -891,5 +1015,5 @@ export async function rerender(request: RerenderRequest, deps: Pick<RegenerateDe
   };
   const extra: Record<string, unknown> = {};
   for (const key of ["filter", "weights", "analysis", "corpus"]) if (key in sidecar) extra[key] = sidecar[key];
-  return writeOutput(outPath, audio, undefined, { ...extra, rerenderedFrom: resolve(request.sidecarPath) });
+  return writeOutput(outPath, audio, undefined, { ...extra, rerenderedFrom: resolve(request.sidecarPath) }, slicer, workspace);
 }

@@ -11,7 +11,7 @@
  */
 import { ParameterError } from "../errors.js";
 import { applyFade } from "./fades.js";
-import { wsolaStretch } from "./wsola.js";
+import { wsolaStretchSteps } from "./wsola.js";
 
 export type FitMode = "trim" | "loop" | "stretch";
 
@@ -68,6 +68,26 @@ export function fitToSlot(
   sampleRateHz: number,
   scratch?: readonly Float32Array[],
 ): FitResult {
+  const steps = fitToSlotSteps(channels, marginFrames, slotFrames, mode, sampleRateHz, scratch);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * `fitToSlot` in pieces: a generator that pauses within long time stretches (see `wsolaStretchSteps`), so
+ * that a long unit can be fitted over several event-loop turns, and returns the same result.
+ * @throws ParameterError as `fitToSlot` (on the first `next()`).
+ */
+export function* fitToSlotSteps(
+  channels: readonly Float32Array[],
+  marginFrames: number,
+  slotFrames: number,
+  mode: FitMode,
+  sampleRateHz: number,
+  scratch?: readonly Float32Array[],
+): Generator<void, FitResult> {
   const total = channels[0]?.length ?? 0;
   const unitFrames = total - 2 * marginFrames;
   if (!Number.isInteger(marginFrames) || marginFrames < 0) throw new ParameterError(`fit: marginFrames must be an integer >= 0, got ${marginFrames}`);
@@ -84,7 +104,7 @@ export function fitToSlot(
     if (Math.abs(wanted - 1) > STRETCH_TOLERANCE) {
       const factor = Math.min(MAX_STRETCH, Math.max(MIN_STRETCH, wanted));
       const stretchedFrames = Math.max(1, Math.round(total * factor));
-      const stretched = wsolaStretch(channels, stretchedFrames, sampleRateHz);
+      const stretched = yield* wsolaStretchSteps(channels, stretchedFrames, sampleRateHz);
       // Slot start = the unit's stretched start, shifted back by the (unstretched) margin.
       const from = Math.round(marginFrames * factor) - marginFrames;
       const out = copyWindow(stretched, from, outFrames, scratch);
@@ -92,7 +112,7 @@ export function fitToSlot(
       if (end < outFrames) for (const data of out) applyFade(data, end - fadeFrames, fadeFrames, "out", "equal-power");
       return { channels: out, stretch: factor, repeats: 1 };
     }
-    return fitToSlot(channels, marginFrames, slotFrames, "trim", sampleRateHz, scratch);
+    return yield* fitToSlotSteps(channels, marginFrames, slotFrames, "trim", sampleRateHz, scratch);
   }
   if (mode === "trim" || unitFrames >= slotFrames || unitFrames < 2 * fadeFrames) {
     const out = copyWindow(channels, 0, outFrames, scratch);

@@ -8,6 +8,7 @@
  * Only the regions within 2L of a frame over the ceiling are touched.
  */
 import { ParameterError } from "../errors.js";
+import type { RenderWorkspace } from "./render-workspace.js";
 
 export type PeakMode = "limit" | "normalize" | "off";
 
@@ -48,10 +49,16 @@ export class PeakSafety {
   private lowest = 1;
   /** The limiter region being processed, if any. */
   private region: Generator<void, number> | null = null;
-  private readonly buffers = new RegionBuffers();
+  private readonly buffers: RegionBuffers;
+  /** `needed` comes from a workspace: cleared piece by piece just before it is scanned. */
+  private readonly reused: boolean;
 
-  /** @throws ParameterError on a bad ceiling or look-ahead. */
-  constructor(channels: Float32Array[], mode: PeakMode, lookaheadFrames: number, ceiling = DEFAULT_PEAK_CEILING) {
+  /**
+   * @param workspace take the per-frame gains and the limiter's work buffers from it (names `peak.*`)
+   *   instead of allocating them.
+   * @throws ParameterError on a bad ceiling or look-ahead.
+   */
+  constructor(channels: Float32Array[], mode: PeakMode, lookaheadFrames: number, ceiling = DEFAULT_PEAK_CEILING, workspace?: RenderWorkspace) {
     if (!(ceiling > 0 && ceiling <= 1)) throw new ParameterError(`peak ceiling must be in (0, 1], got ${ceiling}`);
     if (!Number.isInteger(lookaheadFrames) || lookaheadFrames < 1) throw new ParameterError(`limiter look-ahead must be an integer >= 1, got ${lookaheadFrames}`);
     this.channels = channels;
@@ -60,7 +67,9 @@ export class PeakSafety {
     this.ceiling = ceiling;
     this.frames = channels[0]?.length ?? 0;
     const idle = mode === "off" || this.frames === 0;
-    this.needed = new Float32Array(idle ? 0 : this.frames);
+    this.reused = workspace !== undefined;
+    this.needed = workspace ? workspace.floats("peak.needed", idle ? 0 : this.frames) : new Float32Array(idle ? 0 : this.frames);
+    this.buffers = new RegionBuffers(workspace);
     this.phase = idle ? "done" : "scan";
   }
 
@@ -80,6 +89,7 @@ export class PeakSafety {
       if (this.phase === "scan") {
         const from = this.n;
         const to = Math.min(frames, from + budget);
+        if (this.reused) needed.fill(0, from, to);
         this.peak = scanPeaks(channels, needed, from, to, ceiling, this.peak);
         budget -= to - from;
         this.n = to;
@@ -158,27 +168,20 @@ function scanPeaks(channels: readonly Float32Array[], needed: Float32Array, from
 /** Frames of limiter work between two pause points of a long region: 16384 frames. */
 const REGION_STEP_FRAMES = 16_384;
 
-/** Work buffers of the limiter regions: one allocation, grown to the largest region, reused region after region. */
+/**
+ * Work buffer of the limiter regions: one allocation (or a workspace buffer), grown to the largest region,
+ * reused region after region.
+ */
 class RegionBuffers {
   private store = new Float32Array(0);
-  private used = 0;
 
-  /** Starts handing out views for a new region. */
-  reset(): void {
-    this.used = 0;
-  }
+  constructor(private readonly workspace: RenderWorkspace | undefined) {}
 
-  /** A view of `length` values (contents undefined), valid until the next `reset`. */
+  /** A view of `length` values (contents undefined), valid until the next `take`. */
   take(length: number): Float32Array {
-    if (this.used + length > this.store.length) {
-      // A new, larger store; views already taken keep the old one. A region takes two views of the same
-      // length, so the next regions of this size fit.
-      this.store = new Float32Array(Math.max(this.store.length, 2 * length));
-      this.used = 0;
-    }
-    const view = this.store.subarray(this.used, this.used + length);
-    this.used += length;
-    return view;
+    if (this.workspace) return this.workspace.floats("peak.regions", length);
+    if (length > this.store.length) this.store = new Float32Array(length);
+    return this.store.subarray(0, length);
   }
 }
 
@@ -200,13 +203,13 @@ function* limitRegion(
   buffers: RegionBuffers,
 ): Generator<void, number> {
   const frames = needed.length;
-  buffers.reset();
   const width = 2 * L + 1;
   // Padded index j <-> frame origin + j; the minimum of frame q is min(suffix[q - origin - L], prefix[q - origin + L]).
   const origin = start - 3 * L;
   const padded = end - start + 6 * L;
-  const prefix = buffers.take(padded);
-  const suffix = buffers.take(padded);
+  const both = buffers.take(2 * padded);
+  const prefix = both.subarray(0, padded);
+  const suffix = both.subarray(padded);
   const blocksPerStep = Math.max(1, Math.floor(REGION_STEP_FRAMES / width));
   for (let blockStart = 0; blockStart < padded; blockStart += blocksPerStep * width) {
     blockMinima(needed, origin, L, prefix, suffix, width, blockStart, Math.min(padded, blockStart + blocksPerStep * width));

@@ -4,10 +4,12 @@
  * Everything here is at the output rate; the caller reads and resamples sources beforehand.
  */
 import { ParameterError } from "../errors.js";
-import { fitToSlot, type FitMode } from "./fit.js";
-import { addPlacement, type Placement } from "./overlap-add.js";
+import { fitToSlotSteps, type FitMode, type FitResult } from "./fit.js";
+import { addPlacementRange, placementSpan, type Placement, type PlacementSpan } from "./overlap-add.js";
 import { makePeakSafe, type PeakMode } from "./peak-limit.js";
+import type { RenderWorkspace } from "./render-workspace.js";
 import { varispeed } from "./varispeed.js";
+import { WSOLA_STEP_FRAMES } from "./wsola.js";
 
 /** Gain-match limits: -40 dB .. +24 dB (a quiet source is not blown up into noise). */
 const MIN_GAIN_DB = -40;
@@ -65,16 +67,39 @@ function slotRms(channels: readonly Float32Array[], from: number, length: number
   return count > 0 ? Math.sqrt(sum / count) : 0;
 }
 
+/** Buffers a renderer takes from a workspace instead of allocating them. */
+export interface RendererBuffers {
+  readonly workspace: RenderWorkspace;
+  /** Workspace name of the output channels (`<name>.0`, ...): distinct for outputs alive at the same time. */
+  readonly outputName: string;
+}
+
+/** The unit being placed: fitted (possibly over several steps), then added in pieces. */
+interface PendingUnit {
+  readonly index: number;
+  readonly unit: RenderUnit;
+  fitting: Generator<void, FitResult> | null;
+  fitted: FitResult | null;
+  placement: Placement | null;
+  span: PlacementSpan | null;
+  gainDb: number;
+  /** Next output frame to add. */
+  position: number;
+}
+
 /**
  * Renders a sequence unit by unit, so that a caller can spread the work over several event-loop turns:
- * `next()` fits, gain-matches and overlap-adds one unit; when `done`, `finish()` mixes wet/dry and applies
- * the peak stage. `renderSequence` runs it to the end at once; both give the same samples.
+ * `step(frames)` does about that many frames of work (fitting, gain matching, overlap-adding; a long unit
+ * takes several steps), `next()` places one whole unit; when `done`, `finish()` mixes wet/dry and applies
+ * the peak stage. `renderSequence` runs it to the end at once; all give the same samples.
  */
 export class SequenceRenderer {
   private readonly target: readonly Float32Array[];
   private readonly units: readonly RenderUnit[];
   private readonly options: RenderOptions;
   private readonly out: Float32Array[];
+  /** Output frames [0, cleared) are zeroed (workspace buffers are cleared just before they are written). */
+  private cleared: number;
   private readonly rendered: RenderedUnit[] = [];
   /** Per unit: the unit placed before / after it (the nearest with a source), -1 when none. */
   private readonly previousPlaced: Int32Array;
@@ -83,13 +108,16 @@ export class SequenceRenderer {
   private readonly scratch: Float32Array[];
   private placed = 0;
   private i = 0;
+  private pending: PendingUnit | null = null;
 
   /**
    * @param target planar target audio at the output rate (for gain matching and the dry signal).
    * @param units slots sorted by start, with their sources.
+   * @param buffers take the output and fitting buffers from a workspace (the result's channels are then
+   *   views of it) instead of allocating them.
    * @throws ParameterError on bad options.
    */
-  constructor(target: readonly Float32Array[], units: readonly RenderUnit[], options: RenderOptions) {
+  constructor(target: readonly Float32Array[], units: readonly RenderUnit[], options: RenderOptions, buffers?: RendererBuffers) {
     for (const key of ["dynamics", "wet"] as const) {
       const v = options[key];
       if (!(v >= 0 && v <= 1)) throw new ParameterError(`${key}: expected a number in [0, 1], got ${v}`);
@@ -99,7 +127,13 @@ export class SequenceRenderer {
     this.units = units;
     this.options = options;
     const outputFrames = target[0]?.length ?? 0;
-    this.out = Array.from({ length: options.channelCount }, () => new Float32Array(outputFrames));
+    if (buffers) {
+      this.out = buffers.workspace.channels(buffers.outputName, options.channelCount, outputFrames);
+      this.cleared = 0;
+    } else {
+      this.out = Array.from({ length: options.channelCount }, () => new Float32Array(outputFrames));
+      this.cleared = outputFrames;
+    }
     this.previousPlaced = new Int32Array(units.length);
     this.nextPlaced = new Int32Array(units.length);
     let last = -1;
@@ -118,31 +152,101 @@ export class SequenceRenderer {
       channels = Math.max(channels, unit.source.length);
       frames = Math.max(frames, unit.slotFrames + 2 * options.marginFrames);
     }
-    this.scratch = Array.from({ length: channels }, () => new Float32Array(frames));
+    this.scratch = buffers
+      ? buffers.workspace.channels("render.scratch", channels, frames)
+      : Array.from({ length: channels }, () => new Float32Array(frames));
   }
 
   /** True when every unit has been placed. */
   get done(): boolean {
-    return this.i >= this.units.length;
+    return this.i >= this.units.length && this.pending === null;
   }
 
   /**
-   * Fits, gain-matches and overlap-adds the next unit.
+   * Fits, gain-matches and overlap-adds the next unit (the rest of it, when `step` began it).
    * @throws ParameterError on a malformed or unsorted unit.
    */
   next(): void {
+    const placing = this.pending?.index ?? this.i;
+    while (!this.done && (this.pending?.index ?? this.i) === placing) this.work(Number.POSITIVE_INFINITY, true);
+  }
+
+  /**
+   * Does about `frameBudget` frames of work (at least a little): units are fitted and overlap-added in
+   * pieces, so that no call takes much longer than its budget, however long a unit is.
+   * @throws ParameterError on a malformed or unsorted unit.
+   */
+  step(frameBudget: number): void {
+    this.work(Math.max(1, frameBudget), false);
+  }
+
+  private work(frameBudget: number, oneUnit: boolean): void {
+    let budget = frameBudget;
+    while (budget > 0 && !this.done) {
+      const pending = this.pending ?? this.begin();
+      if (!pending) {
+        budget -= 1;
+        if (oneUnit) return;
+        continue;
+      }
+      if (pending.fitting) {
+        const step = pending.fitting.next();
+        budget -= WSOLA_STEP_FRAMES;
+        if (step.done) {
+          pending.fitting = null;
+          pending.fitted = step.value;
+          this.place(pending, step.value);
+          budget -= pending.unit.slotFrames;
+        }
+        continue;
+      }
+      const span = pending.span!;
+      const to = Math.min(span.to, pending.position + budget);
+      if (to > this.cleared) {
+        for (const data of this.out) data.fill(0, this.cleared, to);
+        this.cleared = to;
+      }
+      addPlacementRange(this.out, pending.placement!, span, pending.position, to);
+      budget -= Math.max(1, to - pending.position);
+      pending.position = to;
+      if (to >= span.to) {
+        this.rendered.push({ gainDb: pending.gainDb, stretch: pending.fitted!.stretch, repeats: pending.fitted!.repeats });
+        this.pending = null;
+        if (oneUnit) return;
+      }
+    }
+  }
+
+  /** Starts the next unit: null (and listed) when its slot stays silent, else a pending unit to fit. */
+  private begin(): PendingUnit | null {
     const u = this.i;
-    const unit = this.units[u];
-    if (!unit) return;
+    const unit = this.units[u]!;
     this.i++;
     if (!unit.source) {
       this.rendered.push({ gainDb: -Infinity, stretch: 1, repeats: 0 });
-      return;
+      return null;
     }
     const options = this.options;
     const m = options.marginFrames;
     const source = unit.semitones === 0 ? unit.source : transposeWithMargins(unit.source, m, unit.semitones);
-    const fitted = fitToSlot(source, m, unit.slotFrames, options.fit, options.sampleRateHz, this.scratch);
+    this.pending = {
+      index: u,
+      unit,
+      fitting: fitToSlotSteps(source, m, unit.slotFrames, options.fit, options.sampleRateHz, this.scratch),
+      fitted: null,
+      placement: null,
+      span: null,
+      gainDb: 0,
+      position: 0,
+    };
+    return this.pending;
+  }
+
+  /** Gain-matches a fitted unit and works out where it goes. */
+  private place(pending: PendingUnit, fitted: FitResult): void {
+    const { unit, index: u } = pending;
+    const options = this.options;
+    const m = options.marginFrames;
     let gainDb = 0;
     if (options.dynamics > 0) {
       const want = slotRms(this.target, unit.slotStartFrame, unit.slotFrames);
@@ -163,8 +267,11 @@ export class SequenceRenderer {
     };
     const previous = this.previousPlaced[u]!;
     const next = this.nextPlaced[u]!;
-    addPlacement(this.out, placement, previous >= 0 ? this.units[previous] : undefined, next >= 0 ? this.units[next] : undefined, m, this.placed++);
-    this.rendered.push({ gainDb, stretch: fitted.stretch, repeats: fitted.repeats });
+    const span = placementSpan(this.out[0]?.length ?? 0, placement, previous >= 0 ? this.units[previous] : undefined, next >= 0 ? this.units[next] : undefined, m, this.placed++);
+    pending.placement = placement;
+    pending.span = span;
+    pending.gainDb = gainDb;
+    pending.position = span.from;
   }
 
   /**
@@ -174,6 +281,10 @@ export class SequenceRenderer {
   finish(): RenderResult {
     const { out, target, options } = this;
     const outputFrames = out[0]?.length ?? 0;
+    if (this.cleared < outputFrames) {
+      for (const data of out) data.fill(0, this.cleared);
+      this.cleared = outputFrames;
+    }
     if (options.wet < 1 && target.length > 0) {
       const wet = options.wet;
       const dry = 1 - wet;
@@ -186,6 +297,19 @@ export class SequenceRenderer {
     const lookahead = Math.max(1, Math.round(LIMITER_LOOKAHEAD_SEC * options.sampleRateHz));
     const peakGain = makePeakSafe(out, options.peak, lookahead);
     return { channels: out, units: this.rendered, peakGain };
+  }
+
+  /**
+   * Zeroes about `frameBudget` more frames of the output not written yet (workspace buffers), so that
+   * `finish` has little left to clear. @returns true when the whole output is cleared or written.
+   */
+  clearAhead(frameBudget: number): boolean {
+    const frames = this.out[0]?.length ?? 0;
+    if (!this.done || this.cleared >= frames) return this.cleared >= frames;
+    const to = Math.min(frames, this.cleared + Math.max(1, frameBudget));
+    for (const data of this.out) data.fill(0, this.cleared, to);
+    this.cleared = to;
+    return to >= frames;
   }
 }
 

@@ -26,6 +26,22 @@ function mono(channels: readonly Float32Array[], frames: number): Float32Array {
  * @throws ParameterError on an empty target.
  */
 export function spectralResidual(target: readonly Float32Array[], placed: readonly Float32Array[]): Float32Array {
+  const steps = spectralResidualSteps(target, placed);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** STFT frames between two pause points of `spectralResidualSteps`: 16 (8192 samples). */
+const FRAMES_PER_STEP = 16;
+
+/**
+ * `spectralResidual` in pieces: a generator that pauses every few STFT frames (so that a long clip can be
+ * processed over several event-loop turns) and returns the same residual.
+ * @throws ParameterError as `spectralResidual` (on the first `next()`).
+ */
+export function* spectralResidualSteps(target: readonly Float32Array[], placed: readonly Float32Array[]): Generator<void, Float32Array> {
   const frames = target[0]?.length ?? 0;
   if (frames === 0) throw new ParameterError("spectralResidual: empty target");
   const t = mono(target, frames);
@@ -44,7 +60,12 @@ export function spectralResidual(target: readonly Float32Array[], placed: readon
   const out = new Float32Array(frames + 2 * FRAME);
   const norm = new Float32Array(frames + 2 * FRAME);
   // Frames start at -FRAME so every sample is covered by the full set of overlapping windows.
+  let stepFrames = 0;
   for (let start = -FRAME; start < frames; start += HOP) {
+    if (++stepFrames > FRAMES_PER_STEP) {
+      stepFrames = 1;
+      yield;
+    }
     for (let i = 0; i < FRAME; i++) {
       const n = start + i;
       const inside = n >= 0 && n < frames;
@@ -67,6 +88,7 @@ export function spectralResidual(target: readonly Float32Array[], placed: readon
       norm[n] = norm[n]! + window[i]! * window[i]!;
     }
   }
+  yield;
   const residual = new Float32Array(frames);
   for (let n = 0; n < frames; n++) {
     const w = norm[n + FRAME]!;

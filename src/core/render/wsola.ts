@@ -28,6 +28,22 @@ export function wsolaFrameSize(sampleRateHz: number): number {
  * @throws ParameterError on an empty input or a bad length.
  */
 export function wsolaStretch(channels: readonly Float32Array[], outputFrames: number, sampleRateHz: number): Float32Array[] {
+  const steps = wsolaStretchSteps(channels, outputFrames, sampleRateHz);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Output frames of WSOLA work between two pause points of `wsolaStretchSteps`: 8192 frames. */
+export const WSOLA_STEP_FRAMES = 8192;
+
+/**
+ * `wsolaStretch` in pieces: a generator that pauses after about every `WSOLA_STEP_FRAMES` output frames of
+ * work (so that a long unit can be stretched over several event-loop turns) and returns the same arrays.
+ * @throws ParameterError as `wsolaStretch` (on the first `next()`).
+ */
+export function* wsolaStretchSteps(channels: readonly Float32Array[], outputFrames: number, sampleRateHz: number): Generator<void, Float32Array[]> {
   const inputFrames = channels[0]?.length ?? 0;
   if (inputFrames < 1) throw new ParameterError("wsolaStretch: empty input");
   if (!Number.isInteger(outputFrames) || outputFrames < 1) throw new ParameterError(`wsolaStretch: outputFrames must be an integer >= 1, got ${outputFrames}`);
@@ -46,7 +62,9 @@ export function wsolaStretch(channels: readonly Float32Array[], outputFrames: nu
   const out = channels.map(() => new Float32Array(outputFrames + frame));
   const weight = new Float32Array(outputFrames + frame);
   let previous = 0;
+  const hopsPerStep = Math.max(1, Math.floor(WSOLA_STEP_FRAMES / hop));
   for (let m = 0; m * hop < outputFrames; m++) {
+    if (m > 0 && m % hopsPerStep === 0) yield;
     const nominal = Math.round((m * hop) / ratio);
     let position = nominal;
     if (m > 0) {
@@ -75,6 +93,7 @@ export function wsolaStretch(channels: readonly Float32Array[], outputFrames: nu
     for (let j = 0; j < frame; j++) weight[offset + j] = weight[offset + j]! + window[j]!;
     previous = position;
   }
+  yield;
   return out.map((data) => {
     const result = new Float32Array(outputFrames);
     for (let i = 0; i < outputFrames; i++) {
