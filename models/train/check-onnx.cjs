@@ -6,9 +6,9 @@ const ort = require("onnxruntime-node");
 
 async function main() {
   const repo = path.resolve(__dirname, "..", "..");
-  const dir = path.join(repo, "models", "mass-audio-embed-v1");
-  const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
   const ref = JSON.parse(fs.readFileSync(path.join(repo, "test", "fixtures", "embed", "reference.json"), "utf8"));
+  const dir = path.join(repo, "models", ref.model); // the model export.py wrote the fixture for
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
   const session = await ort.InferenceSession.create(path.join(dir, manifest.file), { intraOpNumThreads: 1 });
   const M = manifest.input.mel.bands;
   const T = manifest.input.patchFrames;

@@ -1,4 +1,4 @@
-"""Exports a checkpoint: models/mass-audio-embed-v1/{mass-audio-embed-v1.onnx, manifest.json} and the TS reference
+"""Exports a checkpoint: models/<MODEL_NAME>/{<MODEL_NAME>.onnx, manifest.json} and the TS reference
 fixture test/fixtures/embed/reference.json. /usr/bin/python3 export.py [--checkpoint PATH]"""
 
 import argparse
@@ -10,7 +10,7 @@ import torch
 
 import frontend as fe
 from model import Embedder, count_macs
-from paths import FIXTURE_JSON, MODEL_DIR, MODEL_NAME, WORK_DIR
+from paths import FIXTURE_JSON, MODEL_DIR, MODEL_NAME, MODEL_VERSION, WORK_DIR
 
 REFERENCE_SIGNAL = ("x[n] = 0.5*sin(2*pi*440*n/22050) + 0.25*sin(2*pi*3000*n/22050)*(n/22050), n = 0..22049, "
                     "float64 then float32")
@@ -19,11 +19,11 @@ REFERENCE_SIGNAL = ("x[n] = 0.5*sin(2*pi*440*n/22050) + 0.25*sin(2*pi*3000*n/220
 def manifest(mean, std, size):
     return {
         "name": MODEL_NAME,
-        "version": 1,
+        "version": MODEL_VERSION,
         "file": MODEL_NAME + ".onnx",
         "licence": "CC0-1.0",
-        "description": "mass-audio's own small log-mel CNN (contrastive + supervised-contrastive on CC0 Sonic Pi samples and "
-                       "generated sounds): 64-d timbre embedding per 0.37 s patch",
+        "description": "mass-audio's own small log-mel CNN (distilled from three contrastive + supervised-contrastive "
+                       "teachers trained on CC0 Sonic Pi samples and generated sounds): 64-d timbre embedding per 0.37 s patch",
         "input": {
             "kind": "logmel",
             "tensorName": "logmel",

@@ -1,4 +1,4 @@
-"""Log-mel front end of mass-audio-embed-v1, in numpy (training and the reference fixture).
+"""Log-mel front end of mass-audio-embed-v1 and -v2, in numpy (training and the reference fixture).
 
 This is the manifest's `input` (see /work/notes/CONTRACTS.md section A and src/core/dsp/log-mel-framer.ts):
 frame i covers samples [i*hop, i*hop + window) of the mono 22050 Hz signal (center=False, zero-padded at the

@@ -2,13 +2,17 @@
 
 Within each label the files are ordered by sha1(file name); the first ceil(n/3) are held out, the rest train.
 Held-out files never feed any loss (self-supervised or supervised) nor the normalisation statistics.
+
+Inner split (inner-split.json), for choosing between recipes without looking at the held-out files: per
+label, the train files ordered by sha1("inner:" + name) hex; the first floor(n/3) are inner-validation, the
+rest inner-train (76 / 28 of the 104 train files).
 """
 
 import hashlib
 import json
 import os
 
-from paths import CORPUS_DIR, SPLIT_JSON, label_of
+from paths import CORPUS_DIR, INNER_SPLIT_JSON, SPLIT_JSON, label_of
 
 
 def make_split(names):
@@ -24,6 +28,20 @@ def make_split(names):
     return sorted(train), sorted(held)
 
 
+def inner_split(train):
+    """Development split of the train files: per label, by sha1 of 'inner:' + name, floor(n/3) for validation."""
+    by = {}
+    for n in train:
+        by.setdefault(label_of(n), []).append(n)
+    fit, val = [], []
+    for lab in sorted(by):
+        fs = sorted(by[lab], key=lambda n: hashlib.sha1(("inner:" + n).encode()).hexdigest())
+        k = len(fs) // 3
+        val += fs[:k]
+        fit += fs[k:]
+    return sorted(fit), sorted(val)
+
+
 def main():
     names = sorted(f for f in os.listdir(CORPUS_DIR) if f.endswith(".flac"))
     train, held = make_split(names)
@@ -37,6 +55,17 @@ def main():
         json.dump(doc, f, indent=1)
         f.write("\n")
     print(f"train {len(train)}, held out {len(held)} -> {SPLIT_JSON}")
+    fit, val = inner_split(train)
+    inner = {
+        "rule": "the train files of split.json; per label, ordered by sha1('inner:' + name) hex; first floor(n/3) are "
+                "innerValidation. Recipes are compared on innerValidation only (trained on innerTrain)",
+        "innerTrain": fit,
+        "innerValidation": val,
+    }
+    with open(INNER_SPLIT_JSON, "w") as f:
+        json.dump(inner, f, indent=1)
+        f.write("\n")
+    print(f"inner train {len(fit)}, inner validation {len(val)} -> {INNER_SPLIT_JSON}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""mass-audio-embed-v1: a small separable CNN over a [1, 64 mel, 32 frame] log-mel patch -> 64-d unit vector."""
+"""mass-audio-embed-v1 and -v2 (same architecture): a small separable CNN over a [1, 64 mel, 32 frame] log-mel patch -> 64-d unit vector."""
 
 import torch
 from torch import nn

@@ -8,7 +8,9 @@ CORPUS_DIR = os.environ.get("MASS_AUDIO_CORPUS", os.path.abspath(os.path.join(RE
 WORK_DIR = os.environ.get("MASS_AUDIO_TRAIN_WORK", "/tmp/mass-audio-train")
 AUDIO_DIR = os.path.join(WORK_DIR, "mono22050")
 SPLIT_JSON = os.path.join(HERE, "split.json")
-MODEL_NAME = "mass-audio-embed-v1"
+INNER_SPLIT_JSON = os.path.join(HERE, "inner-split.json")
+MODEL_NAME = "mass-audio-embed-v2"
+MODEL_VERSION = 2  # name@version identifies the model in a corpus store: a new model is a new name and version
 MODEL_DIR = os.path.join(REPO, "models", MODEL_NAME)
 FIXTURE_JSON = os.path.join(REPO, "test", "fixtures", "embed", "reference.json")
 

@@ -1,12 +1,12 @@
-"""Trains mass-audio-embed-v1 (contrastive over augmented views + supervised contrastive on train labels).
+"""Trains one embedder (contrastive over augmented views + supervised contrastive on train labels): the recipe
+of mass-audio-embed-v1, and of each teacher of mass-audio-embed-v2 (distill.py).
 
-/usr/bin/python3 train.py [--steps N] [--inner]   (see README.md)
---inner: development mode, trains on 2/3 of the train split and scores retrieval on the other third of the
-train split (the held-out files stay untouched while choosing settings).
+/usr/bin/python3 train.py [--steps N] [--seed S] [--inner]   (see README.md)
+--inner: development mode, trains on inner-split.json's inner-train files (2/3 of the train split) and scores
+retrieval on its inner-validation files (the held-out files stay untouched while choosing settings).
 """
 
 import argparse
-import hashlib
 import json
 import os
 import random
@@ -20,7 +20,7 @@ import frontend as fe
 import synth
 from embed_units import embed_unit_signals, unit_range
 from model import Embedder, count_macs
-from paths import SPLIT_JSON, WORK_DIR, label_of
+from paths import INNER_SPLIT_JSON, SPLIT_JSON, WORK_DIR, label_of
 
 
 def seed_all(seed):
@@ -30,17 +30,11 @@ def seed_all(seed):
 
 
 def inner_split(train):
-    """Development split of the train files: per label, by sha1 of 'inner:' + name, a third for validation."""
-    by = {}
-    for n in train:
-        by.setdefault(label_of(n), []).append(n)
-    fit, val = [], []
-    for lab in sorted(by):
-        fs = sorted(by[lab], key=lambda n: hashlib.sha1(("inner:" + n).encode()).hexdigest())
-        k = len(fs) // 3
-        val += fs[:k]
-        fit += fs[k:]
-    return sorted(fit), sorted(val)
+    """The committed inner split (inner-split.json, written by make_split.py): (inner-train, inner-validation)."""
+    doc = json.load(open(INNER_SPLIT_JSON))
+    fit, val = doc["innerTrain"], doc["innerValidation"]
+    assert sorted(fit + val) == sorted(train), "inner-split.json does not partition split.json's train files"
+    return fit, val
 
 
 def norm_stats(names):

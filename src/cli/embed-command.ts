@@ -113,7 +113,7 @@ export function registerEmbedCommand(program: Command): void {
   const command = new Command("embed")
     .description("write frame embeddings (.npz with 'embedding' and 'timestamps', as openl3) of audio files")
     .argument("<file...>", "audio files or folders (searched recursively)")
-    .option("-m, --model <name|dir>", "model name under models/ or a model folder (default: mass-audio-embed-v1)")
+    .option("-m, --model <name|dir>", "model name under models/ or a model folder (default: mass-audio-embed-v2)")
     .option("-o, --output <dir>", "output folder (default: next to each input)")
     .option("--hop-ms <ms>", "hop between embeddings in ms (default: the model's patch hop)", positiveNumber)
     .option("-x, --suffix <s>", "append _<s> to output file names")

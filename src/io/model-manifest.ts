@@ -22,7 +22,7 @@ import {
 } from "../core/dsp/model-patches.js";
 
 /** Name of the model mass-audio ships (models/<name>/). Here, not in onnx-embedder.ts, so that naming it does not load onnxruntime. */
-export const DEFAULT_MODEL_NAME = "mass-audio-embed-v1";
+export const DEFAULT_MODEL_NAME = "mass-audio-embed-v2";
 /** File name of a model folder's manifest. */
 export const MANIFEST_FILE_NAME = "manifest.json";
 /** Patches per unit when the manifest does not say (CONTRACTS A). */
@@ -443,7 +443,7 @@ export function unitVectorSize(manifest: ModelManifest): number {
   return manifest.pooling === "mean+std" ? 2 * manifest.output.size : manifest.output.size;
 }
 
-/** `<package root>/models/mass-audio-embed-v1`. */
+/** `<package root>/models/mass-audio-embed-v2`. */
 export function defaultModelDir(): string {
   return join(packageRoot(), "models", DEFAULT_MODEL_NAME);
 }

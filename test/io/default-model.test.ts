@@ -1,5 +1,5 @@
 /**
- * The shipped default model (models/mass-audio-embed-v1) against the trainer's reference fixture
+ * The shipped default model (models/mass-audio-embed-v2) against the trainer's reference fixture
  * (test/fixtures/embed/reference.json, written by models/train/export.py from the PyTorch model and a
  * float64 NumPy front end): our log-mel front end and ORT's output must match within 1e-4.
  */
@@ -68,16 +68,16 @@ function noise(length: number, seed: number): Float32Array {
 const temp = tempDir();
 afterAll(() => temp.cleanup());
 
-describe("shipped default model mass-audio-embed-v1", () => {
+describe("shipped default model mass-audio-embed-v2", () => {
   let embedder: OnnxEmbedder;
   beforeAll(async () => {
     embedder = await loadUnitEmbedder(MODEL_DIR);
   });
   afterAll(async () => embedder.close());
 
-  it("loads from <package root>/models/mass-audio-embed-v1 and is the model the reference was made with", () => {
-    expect(embedder.modelName).toBe("mass-audio-embed-v1");
-    expect(reference.model).toBe("mass-audio-embed-v1");
+  it("loads from <package root>/models/mass-audio-embed-v2 and is the model the reference was made with", () => {
+    expect(embedder.modelName).toBe("mass-audio-embed-v2");
+    expect(reference.model).toBe("mass-audio-embed-v2");
     expect(embedder.sampleRateHz).toBe(22050);
     expect(embedder.size).toBe(embedder.manifest.pooling === "mean+std" ? 2 * embedder.manifest.output.size : embedder.manifest.output.size);
   });
