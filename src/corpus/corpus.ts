@@ -62,13 +62,23 @@ export interface RefitPolicy {
   readonly growthFactor: number;
   /** No automatic refit once a fit has seen this many units. */
   readonly freezeAtUnits: number;
+  /**
+   * While the corpus grows fast (a new collection being indexed), refits wait for this long after the
+   * previous one unless the corpus has grown by `eagerGrowthFactor` meanwhile. Default 0 (never wait).
+   */
+  readonly minIntervalMs?: number;
+  /** Growth that refits at once however recent the last refit was (with `minIntervalMs`). */
+  readonly eagerGrowthFactor?: number;
 }
 
 /**
  * Refit at every doubling until 50,000 units: the statistics always describe at least half the corpus,
- * and all rebuilds together cost less than two builds of the final index.
+ * and all rebuilds together cost less than two builds of the final index. While a collection is indexed
+ * at full speed (thousands of units a second), at most one doubling refit per 10 s, else every
+ * quadrupling: the rebuilds then cost about a third of the final build instead of one build, on the main
+ * thread that also answers queries, and the statistics still describe at least a quarter of the corpus.
  */
-export const DEFAULT_REFIT_POLICY: RefitPolicy = { growthFactor: 2, freezeAtUnits: 50_000 };
+export const DEFAULT_REFIT_POLICY: RefitPolicy = { growthFactor: 2, freezeAtUnits: 50_000, minIntervalMs: 10_000, eagerGrowthFactor: 4 };
 
 export interface SnapshotPolicy {
   /** Snapshot once this many changes are not yet in a snapshot... */
@@ -188,6 +198,9 @@ export class Corpus {
   private pumpScheduled = false;
   private idleWaiters: (() => void)[] = [];
   private rebuilding: Promise<void> | null = null;
+  /** When this process last fitted a feature space (null: not yet; a refit is then never delayed). */
+  private lastFitAtMs: number | null = null;
+  private deferredRefitTimer: NodeJS.Timeout | null = null;
   private rebuildStartSeq = Number.POSITIVE_INFINITY;
   private maintaining: Promise<void> | null = null;
   private lastSnapshot: SnapshotName | null = null;
@@ -367,6 +380,7 @@ export class Corpus {
       }
     }
     this.onProgress({ phase: "fit", done: total, total });
+    this.lastFitAtMs = this.nowMs();
     return this.readOnly ? fitted : this.store.saveFeatureSpace(fitted);
   }
 
@@ -557,7 +571,18 @@ export class Corpus {
     const space = this.generation.space;
     if (space.fittedOnUnits >= this.refitPolicy.freezeAtUnits) return false;
     const units = this.catalog.unitCount;
-    return units > 0 && units >= Math.max(1, space.fittedOnUnits * this.refitPolicy.growthFactor);
+    const policy = this.refitPolicy;
+    if (!(units > 0 && units >= Math.max(1, space.fittedOnUnits * policy.growthFactor))) return false;
+    return this.refitWaitMs(units) <= 0;
+  }
+
+  /** How long a due doubling refit still waits for `minIntervalMs` (<= 0: not waiting). */
+  private refitWaitMs(units: number): number {
+    const policy = this.refitPolicy;
+    const interval = policy.minIntervalMs ?? 0;
+    if (this.lastFitAtMs === null || interval <= 0) return 0;
+    if (units >= Math.max(1, this.generation.space.fittedOnUnits * (policy.eagerGrowthFactor ?? policy.growthFactor))) return 0;
+    return this.lastFitAtMs + interval - this.nowMs();
   }
 
   /**
@@ -596,6 +621,7 @@ export class Corpus {
       await this.rebuild(await this.fitSpace());
       return;
     }
+    this.scheduleDeferredRefit();
     const index = this.generation.index;
     const deleted = index.storedCount - this.catalog.unitCount;
     if (index.storedCount >= COMPACT_MIN_POINTS && deleted > COMPACT_DELETED_FRACTION * index.storedCount) {
@@ -603,6 +629,21 @@ export class Corpus {
       return;
     }
     if (this.snapshotDue()) await this.snapshot();
+  }
+
+  /** A doubling refit held back by `minIntervalMs` runs when the interval is over, even if nothing changes. */
+  private scheduleDeferredRefit(): void {
+    if (this.deferredRefitTimer || this.closed) return;
+    const space = this.generation.space;
+    const units = this.catalog.unitCount;
+    if (space.fittedOnUnits >= this.refitPolicy.freezeAtUnits || !(units > 0 && units >= Math.max(1, space.fittedOnUnits * this.refitPolicy.growthFactor))) return;
+    const wait = this.refitWaitMs(units);
+    if (wait <= 0) return;
+    this.deferredRefitTimer = setTimeout(() => {
+      this.deferredRefitTimer = null;
+      void this.maintain();
+    }, wait);
+    this.deferredRefitTimer.unref?.();
   }
 
   private snapshotDue(): boolean {
@@ -845,6 +886,8 @@ export class Corpus {
       this.onError(error instanceof Error ? error : new Error(String(error)));
     } finally {
       this.closed = true;
+      if (this.deferredRefitTimer) clearTimeout(this.deferredRefitTimer);
+      this.deferredRefitTimer = null;
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const resolve of waiters) resolve();

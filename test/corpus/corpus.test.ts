@@ -52,6 +52,53 @@ describe("Corpus", () => {
     await corpus.close();
   });
 
+  it("while a corpus grows fast, refits at every quadrupling, and at a doubling once the interval is over", async () => {
+    let now = 1_000_000;
+    const corpus = await Corpus.open({
+      dataDir: dir,
+      nowMs: () => now,
+      refit: { growthFactor: 2, freezeAtUnits: 1_000_000, minIntervalMs: 60_000, eagerGrowthFactor: 4 },
+    });
+    const root = corpus.addRoot("/virtual/root", "{}");
+    const random = createRng(8);
+    let files = 0;
+    const grow = async (units: number): Promise<number> => {
+      addSyntheticFile(corpus, root.id, `/virtual/root/f${files++}.wav`, syntheticUnits(random, units));
+      await corpus.whenIndexed();
+      await corpus.maintain();
+      await corpus.whenIndexed();
+      return corpus.space.fittedOnUnits;
+    };
+    expect(await grow(100)).toBe(100); // the first fit never waits
+    expect(await grow(100)).toBe(100); // x2 within the interval: held back
+    expect(await grow(200)).toBe(400); // x4: at once
+    expect(await grow(400)).toBe(400); // x2 again, too soon
+    now += 60_000;
+    await corpus.maintain();
+    await corpus.whenIndexed();
+    expect(corpus.space.fittedOnUnits).toBe(800);
+    const query = corpus.toPoint(corpus.unit(321).vector);
+    expect(corpus.search({ point: query, k: 10 }).hits.map((h) => h.unitId)).toEqual(exactNearest(corpus, query, 10));
+    await corpus.close();
+  });
+
+  it("runs a held-back refit when its interval is over, without further changes", async () => {
+    const corpus = await Corpus.open({ dataDir: dir, refit: { growthFactor: 2, freezeAtUnits: 1_000_000, minIntervalMs: 300, eagerGrowthFactor: 4 } });
+    const root = corpus.addRoot("/virtual/root", "{}");
+    const random = createRng(9);
+    addSyntheticFile(corpus, root.id, "/virtual/root/a.wav", syntheticUnits(random, 100));
+    await corpus.whenIndexed();
+    await corpus.maintain();
+    addSyntheticFile(corpus, root.id, "/virtual/root/b.wav", syntheticUnits(random, 150));
+    await corpus.whenIndexed();
+    await corpus.maintain();
+    expect(corpus.space.fittedOnUnits).toBe(100);
+    // nothing else happens: the corpus's own timer runs the refit (polled, no call into the corpus)
+    for (let waited = 0; corpus.space.fittedOnUnits !== 250 && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(corpus.space.fittedOnUnits).toBe(250);
+    await corpus.close();
+  });
+
   it("refits in slices: the event loop turns while the feature space is fitted and the index rebuilt", async () => {
     const corpus = await Corpus.open({ dataDir: dir, refit: FROZEN });
     const root = corpus.addRoot("/virtual/root", "{}");
