@@ -82,29 +82,42 @@ export interface WorkerAnalyzerOptions {
   readonly nice?: number;
 }
 
-/** Analyses in a pool of worker threads (see `source-mode.ts` for how workers load from source). */
+/**
+ * Analyses in a pool of worker threads (see `source-mode.ts` for how workers load from source). Files
+ * (indexing, background work) run in `threads` threads at the lowered priority; regeneration targets (a
+ * musician waits for them) run in a thread of their own at normal priority, started on first use, so they
+ * never queue behind a folder being indexed nor lose the core to it.
+ */
 export function createWorkerAnalyzer(options: WorkerAnalyzerOptions = {}): Analyzer {
   const threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
   const execArgv = sourceModeExecArgv();
-  const pool = new Piscina({
-    filename: siblingModuleUrl("analysis-worker"),
-    minThreads: threads,
-    maxThreads: threads,
-    idleTimeout: 60_000,
-    workerData: { nice: options.nice ?? ANALYSIS_THREAD_NICE },
-    ...(execArgv.length > 0 ? { execArgv } : {}),
-  });
+  const poolOf = (size: number, nice: number): Piscina =>
+    new Piscina({
+      filename: siblingModuleUrl("analysis-worker"),
+      minThreads: size,
+      maxThreads: size,
+      idleTimeout: 60_000,
+      workerData: { nice },
+      ...(execArgv.length > 0 ? { execArgv } : {}),
+    });
+  const pool = poolOf(threads, options.nice ?? ANALYSIS_THREAD_NICE);
+  let targetPool: Piscina | undefined;
   return {
     concurrency: threads,
     analyze: (job) => pool.run(job) as Promise<AnalysisOutcome>,
     // Samples move to the worker (transferred, not copied by structured cloning on this thread).
     analyzeTarget: (job) =>
-      pool.run(job, { name: "analyseTarget", transferList: "channels" in job ? job.channels.map((c) => c.buffer as ArrayBuffer) : [] }) as Promise<TargetAnalysisOutcome>,
+      (targetPool ??= poolOf(1, 0)).run(job, {
+        name: "analyseTarget",
+        transferList: "channels" in job ? job.channels.map((c) => c.buffer as ArrayBuffer) : [],
+      }) as Promise<TargetAnalysisOutcome>,
     warm: async (embeddingModelDir) => {
       // one task per thread: idle threads take one task each
       const job = embeddingModelDir ? { embeddingModelDir } : {};
       await Promise.all(Array.from({ length: threads }, () => pool.run(job, { name: "warm" }).catch(() => false)));
     },
-    close: () => pool.destroy(),
+    close: async () => {
+      await Promise.all([pool.destroy(), targetPool?.destroy()]);
+    },
   };
 }

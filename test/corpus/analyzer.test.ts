@@ -100,4 +100,26 @@ describe("analyzers", () => {
       await workers.close();
     }
   });
+
+  it("analyse a regeneration target in its own thread: it does not queue behind files being indexed", async () => {
+    const workers = createWorkerAnalyzer({ threads: 1 });
+    try {
+      const finished: string[] = [];
+      const files = Array.from({ length: 10 }, (_, i) =>
+        workers.analyze({ path: join(CC0_CORPUS, "ambi_sauna.flac"), options: {} }).then(() => finished.push(`file ${i}`)),
+      );
+      const target = workers.analyzeTarget!({ path: join(CC0_CORPUS, "bd_haus.flac"), options: {} }).then((outcome) => {
+        finished.push("target");
+        return outcome;
+      });
+      const outcome = await target;
+      expect(outcome.ok).toBe(true);
+      if (outcome.ok) expect(outcome.units.length).toBeGreaterThan(0);
+      await Promise.all(files);
+      // one file thread worked through ten long files (~0.1 s each); the target did not wait for them all
+      expect(finished.indexOf("target")).toBeLessThan(7);
+    } finally {
+      await workers.close();
+    }
+  });
 });
