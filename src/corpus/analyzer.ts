@@ -50,7 +50,8 @@ export interface Analyzer {
   analyze(job: AnalysisJob): Promise<AnalysisOutcome>;
   /**
    * Analyses a regeneration target (`analyzeSamples`, the corpus code path) off the calling thread.
-   * The buffers of a samples job may be transferred (detached): pass arrays the caller does not need.
+   * The buffers of a samples job may be transferred (detached): pass arrays the caller does not need, or
+   * arrays over SharedArrayBuffers (read in place; leave them unchanged until the promise settles).
    * Optional: without it, regeneration analyses on its own thread.
    */
   analyzeTarget?(job: TargetAnalysisJob): Promise<TargetAnalysisOutcome>;
@@ -109,7 +110,8 @@ export function createWorkerAnalyzer(options: WorkerAnalyzerOptions = {}): Analy
     analyzeTarget: (job) =>
       (targetPool ??= poolOf(1, 0)).run(job, {
         name: "analyseTarget",
-        transferList: "channels" in job ? job.channels.map((c) => c.buffer as ArrayBuffer) : [],
+        // buffers move to the worker; shared memory is read there in place
+        transferList: "channels" in job ? job.channels.flatMap((c) => (c.buffer instanceof ArrayBuffer ? [c.buffer] : [])) : [],
       }) as Promise<TargetAnalysisOutcome>,
     warm: async (embeddingModelDir) => {
       // one task per thread: idle threads take one task each

@@ -265,6 +265,7 @@ async function analyseTarget(
   analyzer: Analyzer | undefined,
   embedding: EmbeddingPort | undefined,
   yielder: Yielder,
+  workspace?: RenderWorkspace,
 ): Promise<{ target: LoadedTarget; units: Unit[]; embeddings: (Float32Array | null)[] | undefined }> {
   if (analyzer?.analyzeTarget) {
     const path = "path" in spec ? resolve(spec.path) : undefined;
@@ -272,7 +273,16 @@ async function analyseTarget(
     const outcome = await analyzer.analyzeTarget(
       "path" in spec
         ? { path: path!, options, ...model }
-        : { channels: await copySliced(spec.channels, yielder), sampleRateHz: spec.sampleRateHz, name: spec.name ?? "<clip>", options, ...model },
+        : {
+            // into shared memory the worker reads in place (reused from one regeneration to the next), else a copy it takes over
+            channels: workspace
+              ? await copyIntoSliced(spec.channels, workspace.sharedChannels("target", spec.channels.length, spec.channels[0]?.length ?? 0), yielder)
+              : await copySliced(spec.channels, yielder),
+            sampleRateHz: spec.sampleRateHz,
+            name: spec.name ?? "<clip>",
+            options,
+            ...model,
+          },
     );
     if (outcome.ok) {
       const target: LoadedTarget =
@@ -289,17 +299,27 @@ async function analyseTarget(
 }
 
 /** New copies of the arrays (they move to a worker), copied in slices. */
-async function copySliced(channels: readonly Float32Array[], yielder: Yielder): Promise<Float32Array[]> {
-  const copies: Float32Array[] = [];
-  for (const data of channels) {
-    const copy = new Float32Array(data.length);
+function copySliced(channels: readonly Float32Array[], yielder: Yielder): Promise<Float32Array[]> {
+  return copyIntoSliced(
+    channels,
+    channels.map((data) => new Float32Array(data.length)),
+    yielder,
+  );
+}
+
+/** Copies each array into the one at the same index of `into` (as long or longer), in slices. @returns `into`. */
+async function copyIntoSliced(channels: readonly Float32Array[], into: Float32Array[], yielder: Yielder): Promise<Float32Array[]> {
+  channels.forEach((data, c) => {
+    if (into[c]!.length < data.length) throw new RangeError(`copy: channel ${c} holds ${into[c]!.length} values, needs ${data.length}`);
+  });
+  for (const [c, data] of channels.entries()) {
+    const copy = into[c]!;
     for (let from = 0; from < data.length; from += CHUNK_FRAMES) {
       copy.set(data.subarray(from, Math.min(data.length, from + CHUNK_FRAMES)), from);
       if (yielder.due()) await yielder.pause();
     }
-    copies.push(copy);
   }
-  return copies;
+  return into;
 }
 
 /** Copies `data[from, from + length)` into a new array, zeros outside. */
@@ -486,7 +506,7 @@ export async function regenerateAudio(
   const targetPath = "path" in request.target ? resolve(request.target.path) : undefined;
   const identifying = !options.includeTarget && targetPath ? identifyFile(targetPath) : undefined;
   identifying?.catch(() => undefined); // an unreadable target fails in the analysis first
-  const { target, units, embeddings } = await analyseTarget(request.target, analysisOptions, analyzerOf(holder, deps), embeddingOf(holder), slicer);
+  const { target, units, embeddings } = await analyseTarget(request.target, analysisOptions, analyzerOf(holder, deps), embeddingOf(holder), slicer, deps.workspace);
   const targetFrames = target.channels[0]?.length ?? 0;
   if (!units.some((u) => !u.silent)) {
     throw new RegenerateError(

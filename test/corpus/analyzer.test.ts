@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createInlineAnalyzer, createWorkerAnalyzer } from "../../src/corpus/analyzer.js";
 import { DESCRIPTOR_COUNT } from "../../src/core/analysis/schema.js";
+import { readWholeFile } from "../../src/io/audio-reader.js";
 import { defaultModelDir } from "../../src/io/model-manifest.js";
 import { ANALYSIS_THREAD_NICE } from "../../src/corpus/thread-priority.js";
 import { CC0_CORPUS } from "./helpers.js";
@@ -118,6 +119,29 @@ describe("analyzers", () => {
       await Promise.all(files);
       // one file thread worked through ten long files (~0.1 s each); the target did not wait for them all
       expect(finished.indexOf("target")).toBeLessThan(7);
+    } finally {
+      await workers.close();
+    }
+  });
+
+  it("read a target in shared memory in place (not moved) and find the same units as in moved buffers", async () => {
+    const workers = createWorkerAnalyzer({ threads: 1 });
+    try {
+      const { info, channels } = await readWholeFile(join(CC0_CORPUS, "loop_amen.flac"));
+      const shared = channels.map((data) => {
+        const copy = new Float32Array(new SharedArrayBuffer(data.length * 4));
+        copy.set(data);
+        return copy;
+      });
+      const moved = channels.map((data) => data.slice());
+      const fromShared = await workers.analyzeTarget!({ channels: shared, sampleRateHz: info.sampleRateHz, name: "shared", options: {} });
+      const fromMoved = await workers.analyzeTarget!({ channels: moved, sampleRateHz: info.sampleRateHz, name: "moved", options: {} });
+      if (!fromShared.ok || !fromMoved.ok) throw new Error("analysis failed");
+      expect(fromShared.units.map((u) => [u.startFrame, u.endFrame])).toEqual(fromMoved.units.map((u) => [u.startFrame, u.endFrame]));
+      expect(Array.from(fromShared.units[2]!.vector)).toEqual(Array.from(fromMoved.units[2]!.vector));
+      expect(shared[0]!.length).toBe(channels[0]!.length); // still attached here, unchanged
+      expect(shared[0]![1234]).toBe(channels[0]![1234]);
+      expect(moved[0]!.length).toBe(0); // moved buffers are detached
     } finally {
       await workers.close();
     }

@@ -18,6 +18,7 @@ const GROWTH_VALUES = 65_536;
 
 export class RenderWorkspace {
   private readonly floatBuffers = new Map<string, Float32Array>();
+  private readonly sharedBuffers = new Map<string, Float32Array>();
   private byteBuffer = new Uint8Array(0);
 
   /**
@@ -55,16 +56,39 @@ export class RenderWorkspace {
     return this.byteBuffer.subarray(0, length);
   }
 
+  /**
+   * `count` float views of `length` values each over SharedArrayBuffers (named `name.0`, `name.1`, ...;
+   * grown when needed): samples a worker thread reads without their being copied or moved, such as a
+   * regeneration target on its way to analysis. Contents undefined.
+   * @throws ParameterError on a negative or non-integer length.
+   */
+  sharedChannels(name: string, count: number, length: number): Float32Array[] {
+    if (!Number.isInteger(length) || length < 0) throw new ParameterError(`workspace: length must be an integer >= 0, got ${length}`);
+    const out: Float32Array[] = [];
+    for (let c = 0; c < count; c++) {
+      const key = `${name}.${c}`;
+      let buffer = this.sharedBuffers.get(key);
+      if (!buffer || buffer.length < length) {
+        buffer = new Float32Array(new SharedArrayBuffer(Math.ceil(length / GROWTH_VALUES) * GROWTH_VALUES * Float32Array.BYTES_PER_ELEMENT));
+        this.sharedBuffers.set(key, buffer);
+      }
+      out.push(buffer.subarray(0, length));
+    }
+    return out;
+  }
+
   /** Memory held, bytes. */
   get heldBytes(): number {
     let total = this.byteBuffer.byteLength;
     for (const buffer of this.floatBuffers.values()) total += buffer.byteLength;
+    for (const buffer of this.sharedBuffers.values()) total += buffer.byteLength;
     return total;
   }
 
   /** Drops every buffer (views already handed out keep theirs). */
   clear(): void {
     this.floatBuffers.clear();
+    this.sharedBuffers.clear();
     this.byteBuffer = new Uint8Array(0);
   }
 }
