@@ -156,7 +156,9 @@ interface CorpusFigures {
 /** The engine as the service runs it (worker analysis, slices) and all on the main thread, same corpus and request. */
 async function measureCorpus(service: MassAudio, request: RegenerateRequest, analyzer: Analyzer, cache: SourceCache, runs: number, outDir: string): Promise<CorpusFigures> {
   const sliced: RegenerateDeps = { cache, analyzer, workspace: new RenderWorkspace() };
-  const inline: RegenerateDeps = { cache, analyzer: null, sliceMs: Number.POSITIVE_INFINITY };
+  // the reference reuses a workspace of its own too: runs alternate, and its garbage would otherwise be
+  // collected during the next sliced run
+  const inline: RegenerateDeps = { cache, analyzer: null, sliceMs: Number.POSITIVE_INFINITY, workspace: new RenderWorkspace() };
   const first = await regenerateAudio(service, request, undefined, sliced);
   const query = service.corpus.unit(first.units.find((u) => u.source)!.source!.unitId).vector;
   const stallRuns = Math.max(3, Math.ceil(runs / 2));
