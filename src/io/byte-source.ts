@@ -113,11 +113,8 @@ class FileByteSource implements ByteSource {
     return done;
   }
 
-  async readAt(position: number, length: number): Promise<Uint8Array> {
-    const size = Math.max(0, Math.min(length, this.sizeBytes - position));
-    const buffer = new Uint8Array(size);
-    const got = await this.readInto(buffer, 0, size, position);
-    return got === size ? buffer : buffer.subarray(0, got);
+  readAt(position: number, length: number): Promise<Uint8Array> {
+    return readNewBuffer(this, position, length);
   }
 
   async close(): Promise<void> {
@@ -125,6 +122,14 @@ class FileByteSource implements ByteSource {
     this.closed = true;
     await this.handle.close();
   }
+}
+
+/** `ByteSource.readAt` of either kind: a new buffer of the bytes there (shorter at the end of the file). */
+async function readNewBuffer(source: ByteSource, position: number, length: number): Promise<Uint8Array> {
+  const size = Math.max(0, Math.min(length, source.sizeBytes - position));
+  const buffer = new Uint8Array(size);
+  const got = await source.readInto(buffer, 0, size, position);
+  return got === size ? buffer : buffer.subarray(0, got);
 }
 
 function openSyncByteSource(path: string): ByteSource {
@@ -171,11 +176,8 @@ class SyncFileByteSource implements ByteSource {
     return Promise.resolve(done);
   }
 
-  async readAt(position: number, length: number): Promise<Uint8Array> {
-    const size = Math.max(0, Math.min(length, this.sizeBytes - position));
-    const buffer = new Uint8Array(size);
-    const got = await this.readInto(buffer, 0, size, position);
-    return got === size ? buffer : buffer.subarray(0, got);
+  readAt(position: number, length: number): Promise<Uint8Array> {
+    return readNewBuffer(this, position, length);
   }
 
   close(): Promise<void> {
