@@ -24,6 +24,7 @@ const BENCHES: Record<string, { doc: string; load: () => Promise<BenchRun> }> = 
     doc: "ONNX embeddings on one core: front end + inference, batch sizes, share of indexing time (CC0 corpus)",
     load: async () => (await import("./embed-bench.js")).runEmbedBench,
   },
+  "flac-seek": { doc: "unit range reads from a 1-hour FLAC, seeking vs decode-forward", load: async () => (await import("./flac-seek-bench.js")).runFlacSeekBench },
   regen: {
     doc: "16-s target vs the CC0 corpus end to end, per-stage split, render speed",
     load: async () => (await import("./regen-bench.js")).runRegenBench,

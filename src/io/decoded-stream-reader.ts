@@ -6,9 +6,14 @@
  * rest of the chunk and report `hasPendingOutput`; the cursor drains them before reading more). A file
  * that the opener already read whole (<= 64 KiB) is decoded from those bytes without another read.
  *
- * `readRange` cannot seek inside these streams (no seek tables are used): it decodes from the start and
- * discards frames before `startFrame`. The decoder position is kept between calls, so ranges requested in
- * increasing order cost one pass in total; a range before the previous one restarts from frame 0.
+ * `readRange` keeps one decoder position between calls. A range that starts at or up to
+ * `FORWARD_WINDOW_SEC` after that position is decoded forward from it. Any other range of a native FLAC
+ * stream (<= 24 bits) starts at the frame that holds its first sample, found by `FlacSeeker` (SEEKTABLE,
+ * then bisection over frame headers), and decodes from there: the samples are those of a sequential decode.
+ * A seeked decode that meets any decoder error (damage, a false sync) is thrown away and that range is
+ * decoded from the start instead (the decoder keeps damaged and lost frames in their numbered places, so
+ * ranges elsewhere still seek). A stream whose frame numbering the seeker does not trust never seeks.
+ * Other formats cannot seek: a range before the decoder position restarts from frame 0.
  */
 
 import { DecodeError } from "../core/errors.js";
@@ -16,6 +21,7 @@ import type { AudioInfo } from "./audio-info.js";
 import type { AudioBlock, AudioFileReader } from "./audio-reader.js";
 import type { ByteSource } from "./byte-source.js";
 import { allocateChannels, checkBlockFrames, checkFrameRange, DEFAULT_BLOCK_FRAMES } from "./read-args.js";
+import { FlacSeeker } from "./flac-seek.js";
 import { createStreamCodec, type DecodedChunk, type StreamCodec, type StreamCodecFormat } from "./stream-codecs.js";
 
 /** Encoded bytes fed to the decoder per call: 256 KiB. */
@@ -23,12 +29,34 @@ const INPUT_CHUNK_BYTES = 256 * 1024;
 const NO_BYTES = new Uint8Array(0);
 /** Smallest block buffer allocated when the header gives a (possibly wrong) small length: 4096 frames. */
 const MIN_BUFFER_FRAMES = 4096;
+/**
+ * A range starting this far after the decoder position at most is decoded forward instead of seeking:
+ * 2 s (decoding 2 s of FLAC takes ~2 ms, about what a seek costs).
+ */
+const FORWARD_WINDOW_SEC = 2;
+/**
+ * First input chunk of a range read's cursor: 32 KiB (a short range needs a few frames); later chunks
+ * double up to INPUT_CHUNK_BYTES.
+ */
+const SEEK_FIRST_CHUNK_BYTES = 32 * 1024;
+
+/**
+ * Where a range read's cursor starts: a byte offset in the file, the stream frame there and bytes fed to
+ * the codec first (for a seek: "fLaC" + STREAMINFO). `blocks()` cursors start at the stream's start.
+ */
+interface CursorStart {
+  readonly byteOffset: number;
+  readonly frame: number;
+  readonly head: Uint8Array | undefined;
+}
 
 /** Sequential decoder state: hands out decoded frames in order, decoding more input on demand. */
 class DecodeCursor {
-  /** Frames handed out so far. */
-  position = 0;
+  /** Stream frame of the next frame handed out. */
+  position: number;
   private filePosition: number;
+  private head: Uint8Array | undefined;
+  private chunkBytes: number;
   private segment: readonly Float32Array[] = [];
   private segmentFrames = 0;
   private segmentPosition = 0;
@@ -41,10 +69,19 @@ class DecodeCursor {
     private readonly source: ByteSource,
     private readonly codec: StreamCodec,
     private readonly info: AudioInfo,
-    startOffset: number,
+    private readonly startOffset: number,
     private readonly wholeStream: Uint8Array | undefined,
+    start: CursorStart | undefined,
   ) {
-    this.filePosition = startOffset;
+    this.filePosition = start?.byteOffset ?? startOffset;
+    this.position = start?.frame ?? 0;
+    this.head = start?.head;
+    this.chunkBytes = start === undefined ? INPUT_CHUNK_BYTES : SEEK_FIRST_CHUNK_BYTES;
+  }
+
+  /** Decoder errors (lost sync, bad CRC...) met so far. */
+  get errors(): number {
+    return this.errorCount;
   }
 
   /**
@@ -95,10 +132,18 @@ class DecodeCursor {
       let decoded: DecodedChunk;
       if (this.codec.hasPendingOutput) {
         decoded = await this.guard(() => (this.flushed ? this.codec.flush() : this.codec.decode(NO_BYTES)));
+      } else if (this.head !== undefined) {
+        const head = this.head;
+        this.head = undefined;
+        decoded = await this.guard(() => this.codec.decode(head));
       } else if (!this.inputDone) {
         // A fresh buffer per chunk (codec-parser may keep references to its input between calls), or the
         // already-read bytes of a small file (never written to).
-        const chunk = this.wholeStream !== undefined ? this.wholeStream : await this.source.readAt(this.filePosition, INPUT_CHUNK_BYTES);
+        const chunk =
+          this.wholeStream !== undefined
+            ? this.wholeStream.subarray(this.filePosition - this.startOffset)
+            : await this.source.readAt(this.filePosition, this.chunkBytes);
+        this.chunkBytes = Math.min(INPUT_CHUNK_BYTES, this.chunkBytes * 2);
         this.filePosition += chunk.length;
         if (chunk.length === 0 || this.filePosition >= this.source.sizeBytes) this.inputDone = true;
         if (chunk.length === 0) continue;
@@ -151,10 +196,19 @@ class DecodeCursor {
   }
 }
 
+export interface DecodedStreamReaderOptions {
+  /** Let `readRange` seek in native FLAC (default true); false decodes forward only (benchmark baseline). */
+  readonly seek?: boolean;
+}
+
 export class DecodedStreamReader implements AudioFileReader {
   private rangeCursor: DecodeCursor | undefined;
   private rangeQueue: Promise<unknown> = Promise.resolve();
   private readonly liveCursors = new Set<DecodeCursor>();
+  /** Cursors that started at a seeked frame (not at the start of the stream). */
+  private readonly seekedCursors = new WeakSet<DecodeCursor>();
+  /** undefined: not tried yet; null: this stream does not seek (format, untrusted numbering, or the `seek: false` option). */
+  private seeker: FlacSeeker | null | undefined;
   private closed = false;
 
   constructor(
@@ -164,7 +218,10 @@ export class DecodedStreamReader implements AudioFileReader {
     private readonly startOffset: number,
     /** The whole stream from `startOffset` to the end of the file when the opener already read it all. */
     private readonly wholeStream?: Uint8Array,
-  ) {}
+    options: DecodedStreamReaderOptions = {},
+  ) {
+    if (options.seek === false) this.seeker = null;
+  }
 
   async *blocks(blockFrames: number = DEFAULT_BLOCK_FRAMES): AsyncIterable<AudioBlock> {
     checkBlockFrames(blockFrames);
@@ -209,27 +266,67 @@ export class DecodedStreamReader implements AudioFileReader {
     await this.source.close();
   }
 
-  private async readRangeNow(startFrame: number, endFrame: number): Promise<Float32Array[]> {
+  private async readRangeNow(startFrame: number, endFrame: number, allowSeek = true): Promise<Float32Array[]> {
     const out = allocateChannels(this.info.channelCount, endFrame - startFrame);
     if (endFrame === startFrame) return out;
     let cursor = this.rangeCursor;
-    if (cursor === undefined || cursor.position > startFrame) {
-      if (cursor !== undefined) this.releaseCursor(cursor);
-      cursor = await this.openCursor();
+    // Without a cursor the decoder position is the start of the stream.
+    const position = cursor?.position ?? 0;
+    const forwardFrames = FORWARD_WINDOW_SEC * this.info.sampleRateHz;
+    if (position <= startFrame && startFrame - position <= forwardFrames) {
+      cursor ??= await this.openCursor({ byteOffset: this.startOffset, frame: 0, head: undefined });
+      this.rangeCursor = cursor;
+    } else {
+      const seekStart = allowSeek ? await this.seekStart(startFrame) : undefined;
+      if (cursor !== undefined && (seekStart !== undefined || cursor.position > startFrame)) {
+        this.releaseCursor(cursor);
+        cursor = undefined;
+      }
+      cursor ??= await this.openCursor(seekStart ?? { byteOffset: this.startOffset, frame: 0, head: undefined });
       this.rangeCursor = cursor;
     }
+    const active = cursor!;
+    const seeked = this.seekedCursors.has(active);
     try {
-      await cursor.read(undefined, 0, startFrame - cursor.position);
-      if (cursor.position === startFrame) await cursor.read(out, 0, endFrame - startFrame);
+      await active.read(undefined, 0, startFrame - active.position);
+      if (active.position === startFrame) await active.read(out, 0, endFrame - startFrame);
     } catch (error) {
-      this.releaseCursor(cursor);
+      this.releaseCursor(active);
       this.rangeCursor = undefined;
-      throw error;
+      if (!seeked) throw error;
+      return this.abandonSeeking(startFrame, endFrame);
+    }
+    // A seeked decode must be clean: an error (damage, a false sync) may mean a numbering of frames other
+    // than the sequential decode's.
+    if (seeked && active.errors > 0) {
+      this.releaseCursor(active);
+      this.rangeCursor = undefined;
+      return this.abandonSeeking(startFrame, endFrame);
     }
     return out;
   }
 
-  private async openCursor(): Promise<DecodeCursor> {
+  /** Reads the range decoding from the start of the stream (after a seeked decode met an error). */
+  private abandonSeeking(startFrame: number, endFrame: number): Promise<Float32Array[]> {
+    return this.readRangeNow(startFrame, endFrame, false);
+  }
+
+  /**
+   * Where to start decoding for a range that begins at `startFrame`, when the stream can seek; undefined
+   * means from the start (no seeking, or the range begins in the first frame).
+   */
+  private async seekStart(startFrame: number): Promise<CursorStart | undefined> {
+    if (this.seeker === undefined) {
+      this.seeker = this.codecFormat === "flac" ? ((await FlacSeeker.open(this.source, this.startOffset)) ?? null) : null;
+    }
+    const seeker = this.seeker;
+    if (seeker === null || startFrame >= seeker.totalSamples) return undefined;
+    const frame = await seeker.locate(startFrame);
+    if (frame.firstSample === 0) return undefined;
+    return { byteOffset: frame.byteOffset, frame: frame.firstSample, head: seeker.decoderHead };
+  }
+
+  private async openCursor(start?: CursorStart): Promise<DecodeCursor> {
     if (this.closed) throw new DecodeError(this.source.path, "unreadable", "reader is closed");
     let codec: StreamCodec;
     try {
@@ -237,8 +334,9 @@ export class DecodedStreamReader implements AudioFileReader {
     } catch (error) {
       throw new DecodeError(this.source.path, "corrupt", `cannot start the ${this.codecFormat} decoder: ${(error as Error).message}`, { cause: error });
     }
-    const cursor = new DecodeCursor(this.source, codec, this.info, this.startOffset, this.wholeStream);
+    const cursor = new DecodeCursor(this.source, codec, this.info, this.startOffset, this.wholeStream, start);
     this.liveCursors.add(cursor);
+    if (start?.head !== undefined) this.seekedCursors.add(cursor);
     return cursor;
   }
 

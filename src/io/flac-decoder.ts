@@ -10,7 +10,11 @@
  *
  * Damage handling follows libFLAC: a frame whose header passes its CRC-8 but whose body fails (bad
  * subframe, CRC-16 mismatch) is replaced by silence of its block size and counted as an error; bytes
- * that are not a frame are skipped until the next valid frame header. Memory is bounded by the input
+ * that are not a frame are skipped until the next valid frame header. A frame lost whole (its header
+ * damaged) shows as a gap in the next good frame's number (sample number, or frame number x block size):
+ * the gap becomes silence, counted as an error, so every later frame keeps the position its header gives
+ * (which is where a seek in `flac-seek.ts` finds it). The first frame decoded sets the base, so a stream
+ * cut from a longer one, or decoding from a seeked frame, starts without leading silence. Memory is bounded by the input
  * buffer (one input chunk plus at most one partial frame) and `OUTPUT_TARGET_FRAMES` + one block of output.
  */
 
@@ -18,6 +22,8 @@
 const MAX_BLOCK_FRAMES = 65535;
 /** Output frames gathered per `decode()` before it returns (the rest of the input waits): 64 Ki frames. */
 const OUTPUT_TARGET_FRAMES = 65536;
+/** Longest run of missing frames filled with silence when STREAMINFO gives no length: 2^24 frames (~6 min at 44.1 kHz). */
+const MAX_FILLED_GAP_FRAMES = 1 << 24;
 /** Most channels a FLAC stream may have. */
 const MAX_CHANNELS = 8;
 /** Deepest sample format decoded here; deeper streams need 64-bit integer side channels (33 bits). */
@@ -25,7 +31,9 @@ export const FLAC_MAX_DECODED_BITS = 24;
 
 const SAMPLE_BITS = [0, 8, 12, -1, 16, 20, 24, 32];
 
-const CRC8_TABLE = new Uint8Array(256);
+/** FLAC frame header CRC-8 (polynomial 0x07, initial 0): `crc = table[crc ^ byte]`. */
+export const FLAC_CRC8_TABLE = new Uint8Array(256);
+const CRC8_TABLE = FLAC_CRC8_TABLE;
 /** CRC-16 slicing-by-8 tables: entry (k << 8) + b is byte b followed by k zero bytes. */
 const CRC16_TABLES = new Uint16Array(8 * 256);
 for (let i = 0; i < 256; i++) {
@@ -69,9 +77,12 @@ export interface FlacStreamInfo {
   readonly sampleRateHz: number;
   readonly channelCount: number;
   readonly bitsPerSample: number;
+  readonly minBlockFrames: number;
   readonly maxBlockFrames: number;
   /** 0 when unknown. */
   readonly maxFrameBytes: number;
+  /** Sample frames in the stream; 0 when unknown. */
+  readonly totalSamples: number;
 }
 
 /**
@@ -83,7 +94,9 @@ export function peekFlacStreamInfo(head: Uint8Array): FlacStreamInfo | undefined
   if ((head[4]! & 0x7f) !== 0) return undefined; // STREAMINFO must come first
   const b = (i: number): number => head[8 + i]!;
   return {
+    minBlockFrames: (b(0) << 8) | b(1),
     maxBlockFrames: (b(2) << 8) | b(3),
+    totalSamples: (b(13) & 0x0f) * 2 ** 32 + ((b(14) << 24) | (b(15) << 16) | (b(16) << 8) | b(17)) >>> 0,
     maxFrameBytes: (b(7) << 16) | (b(8) << 8) | b(9),
     sampleRateHz: (b(10) << 12) | (b(11) << 4) | (b(12) >>> 4),
     channelCount: ((b(12) >>> 1) & 7) + 1,
@@ -98,6 +111,8 @@ const enum FrameStatus {
   NotAFrame,
   /** The frame runs past the bytes buffered so far. */
   Incomplete,
+  /** Silence for missing frames comes first: decode this frame again after it. */
+  Deferred,
 }
 
 /** Result of one `decode()`/`flush()` call; the arrays are reused by the next call. */
@@ -145,6 +160,10 @@ export class FlacStreamDecoder {
   private out: Float32Array[] = [];
   private outViews: Float32Array[] = [];
   private stoppedForOutput = false;
+  /** Header sample number of the next output frame; -1 before the first frame. */
+  private expectedSample = -1;
+  /** Silence still to output for frames missing before the next frame (their headers were damaged). */
+  private pendingSilence = 0;
   private errorCount = 0;
   private firstError: string | undefined;
 
@@ -163,6 +182,8 @@ export class FlacStreamDecoder {
     this.skipBytes = 0;
     this.info = undefined;
     this.stoppedForOutput = false;
+    this.expectedSample = -1;
+    this.pendingSilence = 0;
   }
 
   /** Appends `chunk` to the input and decodes complete frames (up to ~64 Ki output frames). */
@@ -304,6 +325,13 @@ export class FlacStreamDecoder {
         this.stoppedForOutput = true;
         break;
       }
+      if (this.pendingSilence > 0) {
+        const n = Math.min(this.pendingSilence, OUTPUT_TARGET_FRAMES - produced);
+        produced += this.silence(produced, n);
+        this.pendingSilence -= n;
+        this.expectedSample += n;
+        continue;
+      }
       const available = this.end - this.start;
       if (available < 2 || (!this.inputEnded && available < bound)) break;
       // Find the next sync code 0xFFF8/0xFFF9.
@@ -329,6 +357,7 @@ export class FlacStreamDecoder {
       } else if (status === FrameStatus.NotAFrame) {
         this.start = s + 1;
       }
+      // Deferred: `pendingSilence` is set and `start` still points at the frame.
     }
     return produced;
   }
@@ -361,8 +390,12 @@ export class FlacStreamDecoder {
     else if (lead >= 0xfc && lead < 0xfe) extra = 5;
     else if (lead === 0xfe) extra = 6;
     else return -(FrameStatus.NotAFrame + 1);
+    let codedNumber = extra === 0 ? lead : lead & (0x3f >>> extra);
     p++;
-    for (let i = 0; i < extra; i++, p++) if ((input[p]! & 0xc0) !== 0x80) return -(FrameStatus.NotAFrame + 1);
+    for (let i = 0; i < extra; i++, p++) {
+      if ((input[p]! & 0xc0) !== 0x80) return -(FrameStatus.NotAFrame + 1);
+      codedNumber = codedNumber * 64 + (input[p]! & 0x3f);
+    }
     let blockFrames: number;
     if (blockCode === 1) blockFrames = 192;
     else if (blockCode <= 5) blockFrames = 576 << (blockCode - 2);
@@ -384,7 +417,7 @@ export class FlacStreamDecoder {
     if (channels !== info.channelCount || blockFrames > this.work[0]!.length || bps > FLAC_MAX_DECODED_BITS || bps < 4) {
       this.error(`FLAC frame changes format (${channels} channels, ${bps} bits, ${blockFrames} frames) from STREAMINFO's`);
       this.start = s + 1;
-      return this.silence(outOffset, Math.min(blockFrames, this.work[0]!.length));
+      return this.damagedFrameSilence(outOffset, Math.min(blockFrames, this.work[0]!.length));
     }
     this.pos = p;
     this.cache = 0;
@@ -409,11 +442,39 @@ export class FlacStreamDecoder {
     if (!ok) {
       this.error(`FLAC frame with ${blockFrames} frames is damaged (bad subframe or CRC-16 mismatch): replaced by silence`);
       this.start = s + 1;
-      return this.silence(outOffset, blockFrames);
+      return this.damagedFrameSilence(outOffset, blockFrames);
     }
+    // The frame is genuine (CRC-16): frames numbered between the last output and this one were lost.
+    const firstSample = this.frameFirstSample(input[s + 1]! & 1, codedNumber, info);
+    if (firstSample >= 0 && this.expectedSample >= 0 && firstSample > this.expectedSample) {
+      const gap = firstSample - this.expectedSample;
+      const limit = info.totalSamples > 0 ? info.totalSamples : this.expectedSample + MAX_FILLED_GAP_FRAMES;
+      if (firstSample + blockFrames <= limit) {
+        this.error(`${gap} FLAC sample frames are missing before the frame of sample ${firstSample} (damaged frame header): replaced by silence`);
+        this.pendingSilence = gap;
+        return -(FrameStatus.Deferred + 1); // this frame again after the silence
+      }
+    }
+    this.expectedSample = (firstSample >= 0 ? firstSample : Math.max(0, this.expectedSample)) + blockFrames;
     this.start = frameEnd;
     this.emit(channelCode, channels, blockFrames, bps, outOffset);
     return blockFrames;
+  }
+
+  /** Silence for a frame whose header is valid but body is not; it still takes its place in the numbering. */
+  private damagedFrameSilence(outOffset: number, frames: number): number {
+    if (this.expectedSample >= 0) this.expectedSample += frames;
+    return this.silence(outOffset, frames);
+  }
+
+  /**
+   * First sample of a frame from its coded number (RFC 9639 §9.1.5): the sample number itself in a
+   * variable-blocksize stream, frame number x block size in a fixed one; -1 when the fixed block size is
+   * unknown (STREAMINFO's minimum and maximum differ).
+   */
+  private frameFirstSample(variable: number, codedNumber: number, info: FlacStreamInfo): number {
+    if (variable === 1) return codedNumber;
+    return info.minBlockFrames === info.maxBlockFrames ? codedNumber * info.maxBlockFrames : -1;
   }
 
   private silence(outOffset: number, frames: number): number {
