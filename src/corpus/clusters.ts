@@ -3,6 +3,7 @@
  * Deterministic for a given input order and seed.
  */
 import { createSeededRandom as createRng } from "../core/select/seeded-random.js";
+import { runSteps } from "../core/steps.js";
 
 /** mulberry32 seeded PRNG in [0, 1): one implementation, `src/core/select/seeded-random.ts`. */
 export { createRng };
@@ -27,16 +28,6 @@ const CONVERGED_FRACTION = 0.002;
 /** Points handled between two pauses of `kMeansSteps` (about 0.1-0.5 ms of work at 32 x 75). */
 const POINTS_PER_STEP = 128;
 
-/**
- * Runs a step generator to its end without pausing (the synchronous form of a sliced computation).
- * @returns the generator's return value.
- */
-export function runSteps<T>(steps: Generator<void, T>): T {
-  for (;;) {
-    const next = steps.next();
-    if (next.done) return next.value;
-  }
-}
 
 /**
  * Clusters `count` points of `dim` values into `k` centroids.

@@ -20,7 +20,8 @@
  */
 import { DESCRIPTOR_COLUMNS, DESCRIPTOR_COUNT, DESCRIPTOR_GROUPS, DESCRIPTOR_SCHEMA_VERSION } from "../core/analysis/schema.js";
 import { ParameterError } from "../core/errors.js";
-import { kMeansSteps, runSteps } from "./clusters.js";
+import { runSteps } from "../core/steps.js";
+import { kMeansSteps } from "./clusters.js";
 
 /** Groups a query can weight. `embedding` applies when the space holds learned embeddings. */
 export const WEIGHT_GROUPS = ["timbre", "pitch", "loudness", "duration", "embedding"] as const;

@@ -18,7 +18,8 @@ import type { UnitRecord } from "../corpus/store.js";
 import { DEFAULT_HNSW_PARAMS } from "../corpus/vector-index.js";
 import { compileFilter, type UnitFilter } from "../corpus/unit-filter.js";
 import { NotFoundError } from "../corpus/corpus-error.js";
-import type { Yielder } from "./time-slicer.js";
+import { runStepsSliced, type Yielder } from "./time-slicer.js";
+import { runSteps } from "../core/steps.js";
 
 /** Live units up to which the batched exact scan is used: 8192 units (~5 MB of points). */
 export const BATCH_EXACT_MAX_UNITS = 8192;
@@ -92,21 +93,12 @@ function* tableLoading(corpus: Corpus, tolerateDeletes: boolean): Generator<void
 function pointTable(corpus: Corpus): PointTable {
   const cached = currentTable(corpus);
   if (cached) return cached;
-  const loading = tableLoading(corpus, false);
-  for (;;) {
-    const next = loading.next();
-    if (next.done) return next.value;
-  }
+  return runSteps(tableLoading(corpus, false));
 }
 
 async function loadPointTable(corpus: Corpus, yielder: Yielder | undefined): Promise<PointTable> {
   if (!yielder) return pointTable(corpus);
-  const loading = tableLoading(corpus, true);
-  for (;;) {
-    const next = loading.next();
-    if (next.done) return next.value;
-    if (yielder.due()) await yielder.pause();
-  }
+  return runStepsSliced(tableLoading(corpus, true), yielder);
 }
 
 /**

@@ -44,7 +44,7 @@ import { readWholeFile } from "../io/audio-reader.js";
 import { WavEncoder, wavByteLength, type WavSampleFormat } from "../io/wav-writer.js";
 import { cachedUnit, prepareCandidateSearch } from "./candidate-search.js";
 import { SourceCache } from "./source-cache.js";
-import { DEFAULT_SLICE_MS, TimeSlicer, type Yielder } from "./time-slicer.js";
+import { DEFAULT_SLICE_MS, runStepsSliced, TimeSlicer, type Yielder } from "./time-slicer.js";
 
 /** Why a regeneration could not run (beyond bad parameters, unreadable files and write failures). */
 export type RegenerateFailure = "target_no_units" | "empty_corpus" | "no_candidates";
@@ -406,12 +406,7 @@ async function residualOf(
   yielder: Yielder,
 ): Promise<Float32Array> {
   const placed = await sumLayers(layerOutputs, targetAtRate[0]!.length, workspace, yielder);
-  const steps = spectralResidualSteps(targetAtRate, placed);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-    if (yielder.due()) await yielder.pause();
-  }
+  return runStepsSliced(spectralResidualSteps(targetAtRate, placed), yielder);
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import type { Steps } from "../core/steps.js";
 
 /** Main-thread work between two yields: 4 ms (a waiting query is answered within about this). */
 export const DEFAULT_SLICE_MS = 4;
@@ -41,5 +42,17 @@ export class TimeSlicer implements Yielder {
   /** Pauses when the slice is used up. */
   async check(): Promise<void> {
     if (this.due()) await this.pause();
+  }
+}
+
+/**
+ * Runs a step generator (`src/core/steps.ts`) to its end, pausing whenever the yielder's slice is used up.
+ * @returns the generator's return value.
+ */
+export async function runStepsSliced<T>(steps: Steps<T>, yielder: Yielder): Promise<T> {
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+    if (yielder.due()) await yielder.pause();
   }
 }

@@ -11,6 +11,7 @@
  */
 import { ParameterError } from "../errors.js";
 import { applyFade } from "./fades.js";
+import { runSteps } from "../steps.js";
 import { wsolaStretchSteps } from "./wsola.js";
 
 export type FitMode = "trim" | "loop" | "stretch";
@@ -68,11 +69,7 @@ export function fitToSlot(
   sampleRateHz: number,
   scratch?: readonly Float32Array[],
 ): FitResult {
-  const steps = fitToSlotSteps(channels, marginFrames, slotFrames, mode, sampleRateHz, scratch);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
+  return runSteps(fitToSlotSteps(channels, marginFrames, slotFrames, mode, sampleRateHz, scratch));
 }
 
 /**

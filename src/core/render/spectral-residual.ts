@@ -7,6 +7,7 @@
  */
 import { RealFft } from "../dsp/fft.js";
 import { ParameterError } from "../errors.js";
+import { runSteps } from "../steps.js";
 
 /** STFT frame: 2048 samples (46 ms at 44.1 kHz), hop a quarter frame. */
 const FRAME = 2048;
@@ -26,11 +27,7 @@ function mono(channels: readonly Float32Array[], frames: number): Float32Array {
  * @throws ParameterError on an empty target.
  */
 export function spectralResidual(target: readonly Float32Array[], placed: readonly Float32Array[]): Float32Array {
-  const steps = spectralResidualSteps(target, placed);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
+  return runSteps(spectralResidualSteps(target, placed));
 }
 
 /** STFT frames between two pause points of `spectralResidualSteps`: 16 (8192 samples). */

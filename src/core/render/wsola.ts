@@ -7,6 +7,7 @@
  * channel, so the stereo image is kept.
  */
 import { ParameterError } from "../errors.js";
+import { runSteps } from "../steps.js";
 
 /** Frame length at 44.1 kHz scale: 1024 samples = 23 ms (scaled with the rate, see `wsolaFrameSize`). */
 const FRAME_SECONDS = 1024 / 44100;
@@ -28,11 +29,7 @@ export function wsolaFrameSize(sampleRateHz: number): number {
  * @throws ParameterError on an empty input or a bad length.
  */
 export function wsolaStretch(channels: readonly Float32Array[], outputFrames: number, sampleRateHz: number): Float32Array[] {
-  const steps = wsolaStretchSteps(channels, outputFrames, sampleRateHz);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
+  return runSteps(wsolaStretchSteps(channels, outputFrames, sampleRateHz));
 }
 
 /** Output frames of WSOLA work between two pause points of `wsolaStretchSteps`: 8192 frames. */
