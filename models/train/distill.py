@@ -20,11 +20,9 @@ import time
 import numpy as np
 import torch
 
-import data
-import synth
 from model import Embedder, count_macs
 from paths import SPLIT_JSON, WORK_DIR, label_of
-from train import contrastive_losses, inner_split, norm_stats, retrieval_check, seed_all
+from train import contrastive_losses, inner_split, norm_stats, optimiser, pair_sampler, retrieval_check, seed_all
 
 
 class Ensemble(torch.nn.Module):
@@ -108,19 +106,12 @@ def main():
             for i, m in enumerate(teachers.models):
                 print(f"inner val teacher {i}", retrieval_check(m, val, units, mean, std), flush=True)
 
-    corpus = data.corpus_sources(train, label_index)
-    clips, clip_labels = synth.bank(args.synth_per_class, args.seed + 1)
-    synth_sources = [data.Source(c, len(labels) + k) for c, k in zip(clips, clip_labels)]
-    sampler = data.PairSampler(corpus, synth_sources, len(labels), np.random.default_rng(args.seed + 2),
-                               real_fraction=args.real_fraction, strength=args.strength, balance=args.balance)
+    sampler, _ = pair_sampler(train, label_index, len(labels), args)
     print(f"train files {len(train)}, teachers {len(teachers.models)}, data ready in {time.time() - t0:.0f} s", flush=True)
 
     model = Embedder()
     print(f"parameters {sum(p.numel() for p in model.parameters())}, MACs/patch {count_macs(model)}", flush=True)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.wd)
-    warm = max(1, args.steps // 20)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + np.cos(np.pi * min(1.0, s / args.steps))))
+    opt, sched = optimiser(model, args)
     run = {}
     for step in range(args.steps):
         model.train()

@@ -84,6 +84,25 @@ def retrieval_check(model, names, units, mean, std):
     return {"first": {k: round(v, 3) for k, v in first.items()}, "multi": {k: round(v, 3) for k, v in multi.items()}}
 
 
+def pair_sampler(train, label_index, n_labels, args):
+    """Batches of augmented view pairs: the train files (labels 0..n_labels-1) and generated clips (after)."""
+    corpus = data.corpus_sources(train, label_index)
+    clips, clip_labels = synth.bank(args.synth_per_class, args.seed + 1)
+    synth_sources = [data.Source(c, n_labels + k) for c, k in zip(clips, clip_labels)]
+    sampler = data.PairSampler(corpus, synth_sources, n_labels, np.random.default_rng(args.seed + 2),
+                               real_fraction=args.real_fraction, strength=args.strength, balance=args.balance)
+    return sampler, synth_sources
+
+
+def optimiser(model, args):
+    """AdamW with a linear warm-up over the first 5 % of the steps, then a cosine decay to 0."""
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.wd)
+    warm = max(1, args.steps // 20)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + np.cos(np.pi * min(1.0, s / args.steps))))
+    return opt, sched
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=700)
@@ -117,19 +136,12 @@ def main():
     mean, std = norm_stats(train)
     print(f"train files {len(train)}, labels {len(labels)}, log-mel mean {mean} std {std}", flush=True)
 
-    corpus = data.corpus_sources(train, label_index)
-    clips, clip_labels = synth.bank(args.synth_per_class, args.seed + 1)
-    synth_sources = [data.Source(c, len(labels) + k) for c, k in zip(clips, clip_labels)]
-    sampler = data.PairSampler(corpus, synth_sources, len(labels), np.random.default_rng(args.seed + 2),
-                               real_fraction=args.real_fraction, strength=args.strength, balance=args.balance)
+    sampler, synth_sources = pair_sampler(train, label_index, len(labels), args)
     print(f"data ready in {time.time() - t0:.0f} s ({len(synth_sources)} generated clips)", flush=True)
 
     model = Embedder()
     print(f"parameters {sum(p.numel() for p in model.parameters())}, MACs/patch {count_macs(model)}", flush=True)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.wd)
-    warm = max(1, args.steps // 20)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + np.cos(np.pi * min(1.0, s / args.steps))))
+    opt, sched = optimiser(model, args)
     units = None
     if val or args.eval_every:
         from retrieval import load_units
