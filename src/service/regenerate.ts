@@ -331,6 +331,33 @@ function window(data: Float32Array, from: number, length: number): Float32Array 
   return out;
 }
 
+/** The source frames `readUnitSource` reads for a unit (`readStart` may be negative: zeros are added). */
+function unitReadRange(sourceRate: number, startFrame: number, endFrame: number, outRate: number, marginFrames: number): { sourceMargin: number; readStart: number; readEnd: number } {
+  const sourceMargin = Math.ceil((marginFrames * sourceRate) / outRate) + 2;
+  return { sourceMargin, readStart: startFrame - sourceMargin, readEnd: endFrame + sourceMargin };
+}
+
+/**
+ * Reads the chosen units' source ranges into the cache in file and position order, before they are used in
+ * timeline order: a source without seeking (MP3, Ogg) is then decoded at most once, forwards, per
+ * regeneration (readers keep their decoder position), instead of from its start for every unit that lies
+ * before the previous one. Ranges the cache cannot hold are read again when used.
+ */
+async function prefetchInFileOrder(
+  cache: SourceCache,
+  wanted: readonly { path: string; sourceRate: number; startFrame: number; endFrame: number }[],
+  outRate: number,
+  marginFrames: number,
+  yielder: Yielder,
+): Promise<void> {
+  const ranges = wanted.map((w) => ({ path: w.path, ...unitReadRange(w.sourceRate, w.startFrame, w.endFrame, outRate, marginFrames) }));
+  ranges.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.readStart - b.readStart));
+  for (const range of ranges) {
+    await cache.read(range.path, Math.max(0, range.readStart), range.readEnd);
+    if (yielder.due()) await yielder.pause();
+  }
+}
+
 /**
  * Reads one unit with `marginFrames` (output frames) of context on each side and brings it to the output
  * rate: `unit + 2 * marginFrames` frames, the unit starting exactly `marginFrames` in (zeros where the file
@@ -345,9 +372,8 @@ async function readUnitSource(
   outRate: number,
   marginFrames: number,
 ): Promise<{ source: Float32Array[]; sourceMargin: number }> {
-  const sourceMargin = Math.ceil((marginFrames * sourceRate) / outRate) + 2;
-  const readStart = startFrame - sourceMargin;
-  const range = await cache.read(path, Math.max(0, readStart), endFrame + sourceMargin);
+  const { sourceMargin, readStart, readEnd } = unitReadRange(sourceRate, startFrame, endFrame, outRate, marginFrames);
+  const range = await cache.read(path, Math.max(0, readStart), readEnd);
   const unitFrames = Math.max(1, Math.round(((endFrame - startFrame) * outRate) / sourceRate));
   const wantFrames = unitFrames + 2 * marginFrames;
   const source = range.channels.map((data) => {
@@ -654,6 +680,18 @@ export async function regenerateAudio(
       let channelCount = Math.min(2, target.channels.length);
       let previousSource: { fileId: number; endFrame: number } | null = null;
       let previousSlotEnd = -1;
+      await prefetchInFileOrder(
+        cache,
+        selection.choices.flatMap((choice) => {
+          if (choice.candidate < 0) return [];
+          const record = records.get(lattice.candidates[choice.candidate]!.unitId)!;
+          const file = corpus.catalog.file(record.fileId)!;
+          return [{ path: file.path, sourceRate: file.sampleRateHz, startFrame: record.startFrame, endFrame: record.endFrame }];
+        }),
+        outRate,
+        marginFrames,
+        slicer,
+      );
       for (let i = 0; i < units.length; i++) {
         if (slicer.due()) await slicer.pause();
         const slot = slots[i]!;

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createInlineAnalyzer, createWorkerAnalyzer } from "../../src/corpus/analyzer.js";
 import { DecodeError, ParameterError, WriteError } from "../../src/core/errors.js";
-import { readWholeFile } from "../../src/io/audio-reader.js";
+import { openAudioFile, readWholeFile } from "../../src/io/audio-reader.js";
 import { searchCandidates } from "../../src/service/candidate-search.js";
 import { MassAudio } from "../../src/service/mass-audio.js";
 import { SourceCache } from "../../src/service/source-cache.js";
@@ -115,6 +115,33 @@ describe("regenerate (real SQLite + HNSW, CC0 files)", () => {
       const warm = await service.regenerate({ target: { path: targetPath }, outPath: join(dir, name), options });
       expect((await readFile(warm.outPath)).equals(await readFile(once.outPath))).toBe(true);
     }
+  });
+
+  it("reads each source file's ranges in increasing order, each once, however the timeline orders them", async () => {
+    const reads = new Map<string, number[]>();
+    const cache = new SourceCache({
+      maxBytes: 256 * 1024 * 1024,
+      open: async (path) => {
+        const reader = await openAudioFile(path);
+        const readRange = reader.readRange.bind(reader);
+        reader.readRange = (startFrame: number, endFrame: number) => {
+          reads.set(path, [...(reads.get(path) ?? []), startFrame]);
+          return readRange(startFrame, endFrame);
+        };
+        return reader;
+      },
+    });
+    const audio = await regenerateAudio(service, { target: { path: targetPath }, options: { variety: 0.8, seed: 5 } }, undefined, { cache });
+    const used = audio.units.filter((u) => u.source).length;
+    expect(used).toBeGreaterThan(5);
+    let calls = 0;
+    for (const starts of reads.values()) {
+      calls += starts.length;
+      expect(starts).toEqual([...starts].sort((a, b) => a - b));
+    }
+    const stats = cache.stats();
+    expect(stats.misses).toBe(calls); // every range decoded once...
+    expect(stats.hits).toBeGreaterThanOrEqual(used); // ...and every unit then read from the cache
   });
 
   it("never violates maxUses, category and folder constraints", async () => {
