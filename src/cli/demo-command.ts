@@ -5,6 +5,7 @@
  */
 import { Command } from "commander";
 import { mkdir } from "node:fs/promises";
+import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { descriptorIndex } from "../core/analysis/schema.js";
@@ -13,9 +14,13 @@ import { runIndex } from "./index-command.js";
 import { demoDir } from "./paths.js";
 import { runRegen } from "./regen-command.js";
 
-/** Where the demo keeps its corpus and output: kept between runs, so a second `npm start` skips indexing. */
+/**
+ * Where the demo keeps its corpus and output: kept between runs, so a second `npm start` skips indexing;
+ * one folder per installed copy (named after its demo folder), so two checkouts never share a demo corpus.
+ */
 export function demoDataDir(): string {
-  return join(tmpdir(), "mass-audio-demo");
+  const id = createHash("sha256").update(demoDir()).digest("hex").slice(0, 8);
+  return join(tmpdir(), `mass-audio-demo-${id}`);
 }
 
 const PITCH = descriptorIndex("pitchMidi");
