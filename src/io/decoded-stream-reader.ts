@@ -13,7 +13,11 @@
  * A seeked decode that meets any decoder error (damage, a false sync) is thrown away and that range is
  * decoded from the start instead (the decoder keeps damaged and lost frames in their numbered places, so
  * ranges elsewhere still seek). A stream whose frame numbering the seeker does not trust never seeks.
- * Other formats cannot seek: a range before the decoder position restarts from frame 0.
+ * An MPEG-1 Layer III stream seeks through `Mp3Seeker` (an index of frame offsets built on the first seek,
+ * pre-roll frames decoded and dropped): the samples are those of the sequential gapless decode, cut at its
+ * end. Before the first MP3 seek, one seeked decode near the start is compared with the sequential one;
+ * a stream where they differ (or that the seeker does not trust) never seeks. Other formats cannot seek: a
+ * range before the decoder position restarts from frame 0.
  */
 
 import { DecodeError } from "../core/errors.js";
@@ -22,6 +26,7 @@ import type { AudioBlock, AudioFileReader } from "./audio-reader.js";
 import type { ByteSource } from "./byte-source.js";
 import { allocateChannels, checkBlockFrames, checkFrameRange, DEFAULT_BLOCK_FRAMES } from "./read-args.js";
 import { FlacSeeker } from "./flac-seek.js";
+import { Mp3Seeker } from "./mp3-seek.js";
 import { createStreamCodec, type DecodedChunk, type StreamCodec, type StreamCodecFormat } from "./stream-codecs.js";
 
 /** Encoded bytes fed to the decoder per call: 256 KiB. */
@@ -35,6 +40,14 @@ const MIN_BUFFER_FRAMES = 4096;
  */
 const FORWARD_WINDOW_SEC = 2;
 /**
+ * The MP3 seek check (once per reader, on the first seek): a seeked decode of the two frames from audio
+ * frame 32 must equal the sequential decode there, else the stream is never sought. 32 frames: past the
+ * gapless start trim and the seek pre-roll (~0.8 s of audio decoded twice, ~2 ms).
+ */
+const MP3_CHECK_FRAME = 32;
+const MP3_CHECK_FRAMES = 2;
+
+/**
  * First input chunk of a range read's cursor: 32 KiB (a short range needs a few frames); later chunks
  * double up to INPUT_CHUNK_BYTES.
  */
@@ -42,12 +55,19 @@ const SEEK_FIRST_CHUNK_BYTES = 32 * 1024;
 
 /**
  * Where a range read's cursor starts: a byte offset in the file, the stream frame there and bytes fed to
- * the codec first (for a seek: "fLaC" + STREAMINFO). `blocks()` cursors start at the stream's start.
+ * the codec first (for a FLAC seek: "fLaC" + STREAMINFO). `blocks()` cursors start at the stream's start.
  */
 interface CursorStart {
   readonly byteOffset: number;
+  /** Stream frame of the first decoded frame (an MP3 seek's pre-roll may start below 0). */
   readonly frame: number;
   readonly head: Uint8Array | undefined;
+  /** True for a start found by a seeker (not the start of the stream). */
+  readonly seeked?: boolean;
+  /** Stream frame where the decode stops (an MP3 seek: the sequential decode's gapless end). */
+  readonly endFrame?: number;
+  /** Size of the first input chunk (an MP3 seek: the bytes up to the range's end); SEEK_FIRST_CHUNK_BYTES otherwise. */
+  readonly firstChunkBytes?: number;
 }
 
 /** Sequential decoder state: hands out decoded frames in order, decoding more input on demand. */
@@ -56,6 +76,7 @@ class DecodeCursor {
   position: number;
   private filePosition: number;
   private head: Uint8Array | undefined;
+  private readonly endFrame: number | undefined;
   private chunkBytes: number;
   private segment: readonly Float32Array[] = [];
   private segmentFrames = 0;
@@ -76,7 +97,8 @@ class DecodeCursor {
     this.filePosition = start?.byteOffset ?? startOffset;
     this.position = start?.frame ?? 0;
     this.head = start?.head;
-    this.chunkBytes = start === undefined ? INPUT_CHUNK_BYTES : SEEK_FIRST_CHUNK_BYTES;
+    this.endFrame = start?.endFrame;
+    this.chunkBytes = start === undefined ? INPUT_CHUNK_BYTES : (start.firstChunkBytes ?? SEEK_FIRST_CHUNK_BYTES);
   }
 
   /** Decoder errors (lost sync, bad CRC...) met so far. */
@@ -89,6 +111,7 @@ class DecodeCursor {
    * @returns frames delivered; fewer than `frames` only at the end of the stream.
    */
   async read(out: readonly Float32Array[] | undefined, outOffset: number, frames: number): Promise<number> {
+    if (this.endFrame !== undefined) frames = Math.min(frames, Math.max(0, this.endFrame - this.position));
     let done = 0;
     while (done < frames) {
       if (this.segmentPosition >= this.segmentFrames) {
@@ -197,7 +220,7 @@ class DecodeCursor {
 }
 
 export interface DecodedStreamReaderOptions {
-  /** Let `readRange` seek in native FLAC (default true); false decodes forward only (benchmark baseline). */
+  /** Let `readRange` seek in native FLAC and MP3 (default true); false decodes forward only (benchmark baseline). */
   readonly seek?: boolean;
 }
 
@@ -209,6 +232,8 @@ export class DecodedStreamReader implements AudioFileReader {
   private readonly seekedCursors = new WeakSet<DecodeCursor>();
   /** undefined: not tried yet; null: this stream does not seek (format, untrusted numbering, or the `seek: false` option). */
   private seeker: FlacSeeker | null | undefined;
+  /** As `seeker`, for MP3 streams. */
+  private mp3Seeker: Mp3Seeker | null | undefined;
   private closed = false;
 
   constructor(
@@ -220,7 +245,10 @@ export class DecodedStreamReader implements AudioFileReader {
     private readonly wholeStream?: Uint8Array,
     options: DecodedStreamReaderOptions = {},
   ) {
-    if (options.seek === false) this.seeker = null;
+    if (options.seek === false) {
+      this.seeker = null;
+      this.mp3Seeker = null;
+    }
   }
 
   async *blocks(blockFrames: number = DEFAULT_BLOCK_FRAMES): AsyncIterable<AudioBlock> {
@@ -277,7 +305,7 @@ export class DecodedStreamReader implements AudioFileReader {
       cursor ??= await this.openCursor({ byteOffset: this.startOffset, frame: 0, head: undefined });
       this.rangeCursor = cursor;
     } else {
-      const seekStart = allowSeek ? await this.seekStart(startFrame) : undefined;
+      const seekStart = allowSeek ? await this.seekStart(startFrame, endFrame) : undefined;
       if (cursor !== undefined && (seekStart !== undefined || cursor.position > startFrame)) {
         this.releaseCursor(cursor);
         cursor = undefined;
@@ -315,7 +343,8 @@ export class DecodedStreamReader implements AudioFileReader {
    * Where to start decoding for a range that begins at `startFrame`, when the stream can seek; undefined
    * means from the start (no seeking, or the range begins in the first frame).
    */
-  private async seekStart(startFrame: number): Promise<CursorStart | undefined> {
+  private async seekStart(startFrame: number, endFrame: number): Promise<CursorStart | undefined> {
+    if (this.codecFormat === "mp3") return this.mp3SeekStart(startFrame, endFrame);
     if (this.seeker === undefined) {
       this.seeker = this.codecFormat === "flac" ? ((await FlacSeeker.open(this.source, this.startOffset)) ?? null) : null;
     }
@@ -323,7 +352,69 @@ export class DecodedStreamReader implements AudioFileReader {
     if (seeker === null || startFrame >= seeker.totalSamples) return undefined;
     const frame = await seeker.locate(startFrame);
     if (frame.firstSample === 0) return undefined;
-    return { byteOffset: frame.byteOffset, frame: frame.firstSample, head: seeker.decoderHead };
+    return { byteOffset: frame.byteOffset, frame: frame.firstSample, head: seeker.decoderHead, seeked: true };
+  }
+
+  /** `seekStart` for MP3: the frame index is built on the first call. */
+  private async mp3SeekStart(startFrame: number, endFrame: number): Promise<CursorStart | undefined> {
+    if (this.mp3Seeker === undefined) {
+      const seeker = (await Mp3Seeker.open(this.source, this.startOffset)) ?? null;
+      // The header's length (Xing/LAME tag) must agree with the frames found.
+      const declared = this.info.frameCount;
+      const trusted = seeker !== null && (declared === undefined || declared === seeker.totalSamples) && (await this.mp3SeekMatches(seeker));
+      this.mp3Seeker = trusted ? seeker : null;
+    }
+    const seeker = this.mp3Seeker;
+    if (seeker === null || startFrame >= seeker.totalSamples) return undefined;
+    const point = seeker.locate(startFrame, endFrame);
+    if (point === undefined) return undefined;
+    return {
+      byteOffset: point.byteOffset,
+      frame: point.firstSample,
+      head: undefined,
+      seeked: true,
+      endFrame: seeker.totalSamples,
+      // Only the frames of this range in the first read (a short unit needs a few KiB, not 32 KiB).
+      firstChunkBytes: Math.min(INPUT_CHUNK_BYTES, point.rangeBytes),
+    };
+  }
+
+  /**
+   * True when a seeked decode gives the sequential decode's samples in frames MP3_CHECK_FRAME.. (checks the
+   * gapless trim and the frame numbering the seeker assumes of mpg123). False for streams too short to check.
+   */
+  private async mp3SeekMatches(seeker: Mp3Seeker): Promise<boolean> {
+    const from = seeker.frameStartSample(MP3_CHECK_FRAME);
+    const to = from + MP3_CHECK_FRAMES * seeker.samplesPerFrame;
+    if (seeker.frameCount < MP3_CHECK_FRAME + MP3_CHECK_FRAMES + 1 || to > seeker.totalSamples) return false;
+    const point = seeker.locate(from, to);
+    if (point === undefined) return false;
+    const channels = this.info.channelCount;
+    const decode = async (start: CursorStart): Promise<Float32Array[] | undefined> => {
+      const cursor = await this.openCursor(start);
+      try {
+        const out = allocateChannels(channels, to - from);
+        await cursor.read(undefined, 0, from - cursor.position);
+        const got = await cursor.read(out, 0, to - from);
+        return got === to - from && cursor.errors === 0 ? out : undefined;
+      } finally {
+        this.releaseCursor(cursor);
+      }
+    };
+    try {
+      const sequential = await decode({ byteOffset: this.startOffset, frame: 0, head: undefined, firstChunkBytes: point.byteOffset + point.rangeBytes - this.startOffset });
+      if (sequential === undefined) return false;
+      const seeked = await decode({ byteOffset: point.byteOffset, frame: point.firstSample, head: undefined, seeked: true, firstChunkBytes: point.rangeBytes });
+      if (seeked === undefined) return false;
+      for (let c = 0; c < channels; c++) {
+        const a = sequential[c]!;
+        const b = seeked[c]!;
+        for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+      }
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private async openCursor(start?: CursorStart): Promise<DecodeCursor> {
@@ -336,7 +427,7 @@ export class DecodedStreamReader implements AudioFileReader {
     }
     const cursor = new DecodeCursor(this.source, codec, this.info, this.startOffset, this.wholeStream, start);
     this.liveCursors.add(cursor);
-    if (start?.head !== undefined) this.seekedCursors.add(cursor);
+    if (start?.seeked === true) this.seekedCursors.add(cursor);
     return cursor;
   }
 
