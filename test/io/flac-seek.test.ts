@@ -5,11 +5,11 @@ import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { join, resolve } from "node:path";
 import { openAudioFile } from "../../src/io/audio-reader.js";
-import { openByteSource, type ByteSource } from "../../src/io/byte-source.js";
-import { DecodedStreamReader } from "../../src/io/decoded-stream-reader.js";
+import { openByteSource } from "../../src/io/byte-source.js";
 import { FlacSeeker } from "../../src/io/flac-seek.js";
 import { FlacStreamDecoder } from "../../src/io/flac-decoder.js";
-import { collectBlocks, concatParts } from "./helpers/audio-compare.js";
+import { concatParts } from "./helpers/audio-compare.js";
+import { countedReader as countedStreamReader, expectSameRange, sequentialDecode, shuffledRanges } from "./helpers/seek-helpers.js";
 import { buildFlac } from "./helpers/flac-builder.js";
 import { seededRandom } from "./helpers/pcm-builders.js";
 
@@ -18,45 +18,9 @@ const fixtures = join(here, "../fixtures/flac-seek");
 const corpus = resolve(here, "../../..", "shared/corpus/sonic-pi");
 const FIXTURES = ["tones-seektable.flac", "tones-no-seektable.flac", "tones-variable-blocksize.flac"];
 
-/** A ByteSource that counts the bytes read through it (to see that a seek skipped most of the file). */
-async function countingSource(path: string): Promise<ByteSource & { bytesRead: number }> {
-  const inner = await openByteSource(path);
-  const counter = {
-    path: inner.path,
-    sizeBytes: inner.sizeBytes,
-    bytesRead: 0,
-    async readInto(target: Uint8Array, targetOffset: number, length: number, position: number): Promise<number> {
-      const n = await inner.readInto(target, targetOffset, length, position);
-      counter.bytesRead += n;
-      return n;
-    },
-    async readAt(position: number, length: number): Promise<Uint8Array> {
-      const bytes = await inner.readAt(position, length);
-      counter.bytesRead += bytes.length;
-      return bytes;
-    },
-    close: () => inner.close(),
-  };
-  return counter;
-}
-
-/** The whole file decoded block by block from the start (the reference every range must match). */
-async function sequentialDecode(path: string): Promise<Float32Array[]> {
-  const reader = await openAudioFile(path);
-  try {
-    return (await collectBlocks(reader)).channels;
-  } finally {
-    await reader.close();
-  }
-}
-
 /** A reader over `path` whose reads are counted (native FLAC at byte 0, as all files here). */
-async function countedReader(path: string): Promise<{ reader: DecodedStreamReader; source: ByteSource & { bytesRead: number } }> {
-  const probe = await openAudioFile(path);
-  const info = probe.info;
-  await probe.close();
-  const source = await countingSource(path);
-  return { reader: new DecodedStreamReader(source, info, "flac", 0), source };
+function countedReader(path: string): ReturnType<typeof countedStreamReader> {
+  return countedStreamReader(path, "flac", 0);
 }
 
 /**
@@ -90,27 +54,7 @@ function testRanges(totalFrames: number, blockFrames: number, seed: number, rand
       ranges.push(clamp(a, a + 1 + pick(2 * 44100))); // up to 2 s, anywhere
     }
   }
-  for (let i = ranges.length - 1; i > 0; i--) {
-    const j = pick(i + 1);
-    [ranges[i], ranges[j]] = [ranges[j]!, ranges[i]!];
-  }
-  return ranges.filter(([a, b]) => a < b);
-}
-
-function expectSameRange(got: Float32Array[], reference: Float32Array[], start: number, end: number, label: string): void {
-  expect(got.length, label).toBe(reference.length);
-  for (let c = 0; c < reference.length; c++) {
-    const want = reference[c]!.subarray(start, end);
-    const g = got[c]!;
-    let firstDiff = -1;
-    for (let i = 0; i < want.length; i++) {
-      if (g[i] !== want[i]) {
-        firstDiff = i;
-        break;
-      }
-    }
-    expect(firstDiff, `${label} [${start}, ${end}) channel ${c}: first differing frame`).toBe(-1);
-  }
+  return shuffledRanges(ranges, pick);
 }
 
 function nominalBlockFrames(path: string): number {

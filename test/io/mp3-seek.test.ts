@@ -5,11 +5,10 @@ import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { openAudioFile } from "../../src/io/audio-reader.js";
-import { openByteSource, type ByteSource } from "../../src/io/byte-source.js";
-import { DecodedStreamReader } from "../../src/io/decoded-stream-reader.js";
+import { openByteSource } from "../../src/io/byte-source.js";
 import { findMpegSync, id3v2Size } from "../../src/io/format-detect.js";
 import { Mp3Seeker } from "../../src/io/mp3-seek.js";
-import { collectBlocks } from "./helpers/audio-compare.js";
+import { countedReader as countedStreamReader, expectSameRange, sequentialDecode, shuffledRanges } from "./helpers/seek-helpers.js";
 import { seededRandom } from "./helpers/pcm-builders.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -25,28 +24,6 @@ const FIXTURES: Record<string, { spf: number; lameTag: boolean }> = {
   "ffmpeg-vbr.mp3": { spf: 1152, lameTag: true },
 };
 
-/** A ByteSource that counts the bytes read through it. */
-async function countingSource(path: string): Promise<ByteSource & { bytesRead: number }> {
-  const inner = await openByteSource(path);
-  const counter = {
-    path: inner.path,
-    sizeBytes: inner.sizeBytes,
-    bytesRead: 0,
-    async readInto(target: Uint8Array, targetOffset: number, length: number, position: number): Promise<number> {
-      const n = await inner.readInto(target, targetOffset, length, position);
-      counter.bytesRead += n;
-      return n;
-    },
-    async readAt(position: number, length: number): Promise<Uint8Array> {
-      const bytes = await inner.readAt(position, length);
-      counter.bytesRead += bytes.length;
-      return bytes;
-    },
-    close: () => inner.close(),
-  };
-  return counter;
-}
-
 /** File offset of the first MPEG frame (after an ID3v2 tag). */
 function firstFrameOffset(path: string): number {
   const bytes = new Uint8Array(readFileSync(path));
@@ -54,23 +31,9 @@ function firstFrameOffset(path: string): number {
   return findMpegSync(bytes, tag, 4096);
 }
 
-/** The whole file decoded block by block from the start (the reference every range must match). */
-async function sequentialDecode(path: string): Promise<Float32Array[]> {
-  const reader = await openAudioFile(path);
-  try {
-    return (await collectBlocks(reader)).channels;
-  } finally {
-    await reader.close();
-  }
-}
-
 /** A DecodedStreamReader over `path` whose reads are counted. */
-async function countedReader(path: string, seek = true): Promise<{ reader: DecodedStreamReader; source: ByteSource & { bytesRead: number } }> {
-  const probe = await openAudioFile(path);
-  const info = probe.info;
-  await probe.close();
-  const source = await countingSource(path);
-  return { reader: new DecodedStreamReader(source, info, "mp3", firstFrameOffset(path), undefined, { seek }), source };
+function countedReader(path: string, seek = true): ReturnType<typeof countedStreamReader> {
+  return countedStreamReader(path, "mp3", firstFrameOffset(path), seek);
 }
 
 /** First and last frames, frame edges, short and long ranges anywhere, in a seeded random order. */
@@ -98,27 +61,7 @@ function testRanges(total: number, spf: number, seed: number, randomCount: numbe
       ranges.push(clamp(a, a + 1 + pick(44100)));
     }
   }
-  for (let i = ranges.length - 1; i > 0; i--) {
-    const j = pick(i + 1);
-    [ranges[i], ranges[j]] = [ranges[j]!, ranges[i]!];
-  }
-  return ranges.filter(([a, b]) => a < b);
-}
-
-function expectSameRange(got: Float32Array[], reference: Float32Array[], start: number, end: number, label: string): void {
-  expect(got.length, label).toBe(reference.length);
-  for (let c = 0; c < reference.length; c++) {
-    const g = got[c]!;
-    let firstDiff = -1;
-    for (let i = 0; i < end - start; i++) {
-      const want = start + i < reference[c]!.length ? reference[c]![start + i]! : 0;
-      if (g[i] !== want) {
-        firstDiff = i;
-        break;
-      }
-    }
-    expect(firstDiff, `${label} [${start}, ${end}) channel ${c}: first differing frame`).toBe(-1);
-  }
+  return shuffledRanges(ranges, pick);
 }
 
 describe("Mp3Seeker frame index", () => {
