@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { packageRoot } from "../src/cli/paths.js";
 import { performance } from "node:perf_hooks";
 import { createSeededRandom as seededRandom } from "../src/core/select/seeded-random.js";
+import { readWholeFile } from "../src/io/audio-reader.js";
 
 /** The CC0 corpus beside the repository (`<repo>/../shared/corpus/sonic-pi`, as in CI), or `$MASS_AUDIO_CC0_DIR`. */
 export const CC0_CORPUS_DIR = process.env["MASS_AUDIO_CC0_DIR"] ?? join(packageRoot(), "..", "shared", "corpus", "sonic-pi");
@@ -99,4 +100,22 @@ export function printFigures(title: string, figures: readonly BenchFigure[]): vo
     const goal = f.goal ? `   goal ${f.goal}${f.pass === undefined ? "" : f.pass ? "  PASS" : "  MISS"}` : "";
     process.stdout.write(`  ${f.name.padEnd(width)}  ${value.padStart(10)} ${f.unit}${goal}\n`);
   }
+}
+
+/**
+ * A stereo regeneration target of `seconds`: the given CC0 files (their start) back to back, mono files on
+ * both channels, silence after the last one. Shared by the regen and OSC benchmarks.
+ */
+export async function concatenatedTarget(fileNames: readonly string[], seconds: number): Promise<{ channels: Float32Array[]; sampleRateHz: number }> {
+  const parts = await Promise.all(fileNames.map((name) => readWholeFile(join(CC0_CORPUS_DIR, name))));
+  const rate = parts[0]!.info.sampleRateHz;
+  const frames = Math.round(seconds * rate);
+  const channels = [new Float32Array(frames), new Float32Array(frames)];
+  let offset = 0;
+  for (const part of parts) {
+    const n = Math.min(part.channels[0]!.length, frames - offset);
+    for (let c = 0; c < 2; c++) channels[c]!.set(part.channels[c % part.channels.length]!.subarray(0, n), offset);
+    offset += n;
+  }
+  return { channels, sampleRateHz: rate };
 }

@@ -23,10 +23,9 @@ import { fileURLToPath } from "node:url";
 import { OscClient, type OscReply } from "../src/adapters/osc/osc-client.js";
 import { packageRoot } from "../src/cli/paths.js";
 import { startServe, type RunningServe } from "../src/cli/serve-command.js";
-import { readWholeFile } from "../src/io/audio-reader.js";
 import { writeWav } from "../src/io/wav-writer.js";
 import { MassAudio } from "../src/service/mass-audio.js";
-import { CC0_CORPUS_DIR, seededRandom, type BenchFigure } from "./bench-util.js";
+import { CC0_CORPUS_DIR, concatenatedTarget, seededRandom, type BenchFigure } from "./bench-util.js";
 import { fuzzPackets } from "./osc-fuzz.js";
 
 /** Requests per second of the load: 1,000. */
@@ -72,17 +71,8 @@ function percentile(sorted: readonly number[], q: number): number {
 }
 
 async function buildTarget(path: string): Promise<void> {
-  const parts = await Promise.all(TARGET_FILES.map((name) => readWholeFile(join(CC0_CORPUS_DIR, name))));
-  const rate = parts[0]!.info.sampleRateHz;
-  const frames = Math.round(TARGET_SEC * rate);
-  const channels = [new Float32Array(frames), new Float32Array(frames)];
-  let offset = 0;
-  for (const part of parts) {
-    const n = Math.min(part.channels[0]!.length, frames - offset);
-    for (let c = 0; c < 2; c++) channels[c]!.set(part.channels[c % part.channels.length]!.subarray(0, n), offset);
-    offset += n;
-  }
-  await writeWav(path, channels, rate, "int16");
+  const { channels, sampleRateHz } = await concatenatedTarget(TARGET_FILES, TARGET_SEC);
+  await writeWav(path, channels, sampleRateHz, "int16");
 }
 
 /** Starts `mass-audio serve` as a child (built CLI) and reads its port from the "listening" log line. */

@@ -26,11 +26,10 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { RenderWorkspace } from "../src/core/render/render-workspace.js";
 import { createWorkerAnalyzer, type Analyzer } from "../src/corpus/analyzer.js";
-import { readWholeFile } from "../src/io/audio-reader.js";
 import { MassAudio } from "../src/service/mass-audio.js";
 import { regenerate, regenerateAudio, type RegenerateDeps, type RegenerateRequest, type StageTimings } from "../src/service/regenerate.js";
 import { SourceCache } from "../src/service/source-cache.js";
-import { median, type BenchFigure } from "./bench-util.js";
+import { concatenatedTarget, median, type BenchFigure } from "./bench-util.js";
 import { CC0_DIR } from "./eval-regen.js";
 import { largeCorpus, largeCorpusDbDir } from "./regen-large-corpus.js";
 
@@ -42,18 +41,8 @@ const QUERY_INTERVAL_MS = 1;
 
 type Target = { channels: Float32Array[]; sampleRateHz: number };
 
-async function buildTarget(): Promise<Target> {
-  const parts = await Promise.all(TARGET_FILES.map((name) => readWholeFile(join(CC0_DIR, name))));
-  const rate = parts[0]!.info.sampleRateHz;
-  const frames = Math.round(TARGET_SEC * rate);
-  const channels = [new Float32Array(frames), new Float32Array(frames)];
-  let offset = 0;
-  for (const part of parts) {
-    const n = Math.min(part.channels[0]!.length, frames - offset);
-    for (let c = 0; c < 2; c++) channels[c]!.set(part.channels[c % part.channels.length]!.subarray(0, n), offset);
-    offset += n;
-  }
-  return { channels, sampleRateHz: rate };
+function buildTarget(): Promise<Target> {
+  return concatenatedTarget(TARGET_FILES, TARGET_SEC);
 }
 
 function medianTimings(list: readonly StageTimings[]): StageTimings {

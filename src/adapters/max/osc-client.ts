@@ -7,6 +7,7 @@
  */
 import { createSocket, type Socket } from "node:dgram";
 import { MassAudioError } from "../../core/errors.js";
+import type { DaemonStatus } from "../daemon/daemon.js";
 import { argValue, decodeOscPacket, encodeOscMessage, oscInt, oscString, oscValue, type OscArgument, type OscMessage } from "./osc-codec.js";
 
 /** The daemon's default address (CONTRACTS C). */
@@ -52,13 +53,8 @@ export interface RegenResult {
   readonly units: number;
 }
 
-export interface DaemonStatus {
-  readonly files: number;
-  readonly units: number;
-  readonly pending: number;
-  readonly failed: number;
-  readonly indexing: boolean;
-}
+/** The `/mass/status/reply` fields (declared with the daemon that sends them; a type only, erased in the bundle). */
+export type { DaemonStatus } from "../daemon/daemon.js";
 
 /** Messages the daemon pushes to subscribers (no request id). */
 export type DaemonEvent =
