@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { LogMelFramer, modelWindow, type LogMelFramerConfig } from "../../../src/core/dsp/log-mel-framer.js";
 import { pffftEngineFactory } from "../../../src/io/pffft-engine.js";
+import { CONTRACT_FRONT_END } from "../../helpers/contract-front-end.js";
 import { REPO_ROOT } from "../../helpers/corpus.js";
 
 interface TinyReference {
@@ -11,16 +12,7 @@ interface TinyReference {
 const tiny = JSON.parse(readFileSync(join(REPO_ROOT, "test/fixtures/embed/tiny-reference.json"), "utf8")) as TinyReference;
 
 /** The contract's example front end (CONTRACTS A), as the tiny fixture model uses it. */
-const CONFIG: LogMelFramerConfig = {
-  sampleRateHz: 22050,
-  fftSize: 1024,
-  windowSamples: 1024,
-  hopSamples: 256,
-  window: "hann-periodic",
-  center: false,
-  mel: { bands: 64, fminHz: 30, fmaxHz: 11025, scale: "slaney", norm: "slaney", power: 2 },
-  log: { kind: "ln", offset: 1e-6 },
-};
+const CONFIG: LogMelFramerConfig = CONTRACT_FRONT_END;
 const MEAN = -8;
 const STD = 4;
 

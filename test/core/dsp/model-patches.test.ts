@@ -1,17 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { LogMelFramer } from "../../../src/core/dsp/log-mel-framer.js";
 import { LogMelPatchBuilder, WaveformPatchBuilder, type LogMelPatchConfig } from "../../../src/core/dsp/model-patches.js";
+import { CONTRACT_FRONT_END } from "../../helpers/contract-front-end.js";
 import { seededRandom } from "../../helpers/signals.js";
 
 const CONFIG: LogMelPatchConfig = {
-  sampleRateHz: 22050,
-  fftSize: 1024,
-  windowSamples: 1024,
-  hopSamples: 256,
-  window: "hann-periodic",
-  center: false,
-  mel: { bands: 64, fminHz: 30, fmaxHz: 11025, scale: "slaney", norm: "slaney", power: 2 },
-  log: { kind: "ln", offset: 1e-6 },
+  ...CONTRACT_FRONT_END,
   patchFrames: 32,
   patchHopFrames: 16,
   layout: "B1MT",
