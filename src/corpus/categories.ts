@@ -247,10 +247,16 @@ function maskOf(categories: readonly Category[]): number {
   return mask >>> 0;
 }
 
+/** IMPLIED as bit masks, in declaration order: [mask of the tag, mask of the tags it implies]. */
+const IMPLIED_MASKS: readonly (readonly [number, number])[] = Object.entries(IMPLIED).map(([category, implied]) => [
+  1 << BIT.get(category)!,
+  maskOf(implied),
+]);
+
 function withImplied(mask: number): number {
   let out = mask;
-  for (const [category, implied] of Object.entries(IMPLIED)) {
-    if (out & (1 << BIT.get(category)!)) out |= maskOf(implied);
+  for (const [tag, implied] of IMPLIED_MASKS) {
+    if (out & tag) out |= implied;
   }
   return out >>> 0;
 }
@@ -283,10 +289,23 @@ export function categoryMaskForPath(relativePath: string, rootName = ""): number
   const parts = [rootName, ...relativePath.split(/[\\/]+/)].filter((part) => part.length > 0);
   let mask = 0;
   parts.forEach((part, i) => {
-    const stem = i === parts.length - 1 ? part.replace(/\.[^.]+$/, "") : part;
-    mask |= wordsMask(nameWords(stem));
+    mask |= i === parts.length - 1 ? wordsMask(nameWords(part.replace(/\.[^.]+$/, ""))) : folderMask(part);
   });
   return withImplied(mask);
+}
+
+/** Masks of folder names seen so far: every file of a folder shares them (at most 4096 names kept). */
+const FOLDER_MASKS = new Map<string, number>();
+const FOLDER_MASKS_MAX = 4096;
+
+function folderMask(name: string): number {
+  let mask = FOLDER_MASKS.get(name);
+  if (mask === undefined) {
+    mask = wordsMask(nameWords(name));
+    if (FOLDER_MASKS.size >= FOLDER_MASKS_MAX) FOLDER_MASKS.clear();
+    FOLDER_MASKS.set(name, mask);
+  }
+  return mask;
 }
 
 /** The category names of a mask, in vocabulary order. */

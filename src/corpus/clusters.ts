@@ -8,11 +8,24 @@ import { runSteps } from "../core/steps.js";
 /** mulberry32 seeded PRNG in [0, 1): one implementation, `src/core/select/seeded-random.ts`. */
 export { createRng };
 
-function squaredDistance(a: Float32Array, aOffset: number, b: Float32Array, bOffset: number, dim: number): number {
+/** Columns summed between two checks against the bound in `squaredDistanceBelow`. */
+const BOUND_CHECK_COLUMNS = 16;
+
+/**
+ * The squared distance when it is below `bound`, else some value >= `bound` (summing stops early: the
+ * partial sums of squares never decrease, also in floating point, so a stopped sum could not have ended
+ * below the bound). Callers only compare the result with `bound`: the outcome is that of the full sum.
+ */
+function squaredDistanceBelow(a: Float32Array, aOffset: number, b: Float32Array, bOffset: number, dim: number, bound: number): number {
   let d = 0;
-  for (let c = 0; c < dim; c++) {
-    const diff = a[aOffset + c]! - b[bOffset + c]!;
-    d += diff * diff;
+  let c = 0;
+  while (c < dim) {
+    const end = Math.min(dim, c + BOUND_CHECK_COLUMNS);
+    for (; c < end; c++) {
+      const diff = a[aOffset + c]! - b[bOffset + c]!;
+      d += diff * diff;
+    }
+    if (d >= bound) return d;
   }
   return d;
 }
@@ -54,7 +67,7 @@ export function* kMeansSteps(points: Float32Array, count: number, dim: number, k
     centroids.set(points.subarray(chosen * dim, chosen * dim + dim), j * dim);
     let total = 0;
     for (let i = 0; i < count; i++) {
-      const d = squaredDistance(points, i * dim, centroids, j * dim, dim);
+      const d = squaredDistanceBelow(points, i * dim, centroids, j * dim, dim, nearest[i]!);
       if (d < nearest[i]!) nearest[i] = d;
       total += nearest[i]!;
     }
@@ -83,7 +96,7 @@ export function* kMeansSteps(points: Float32Array, count: number, dim: number, k
       let best = 0;
       let bestDistance = Infinity;
       for (let j = 0; j < k; j++) {
-        const d = squaredDistance(points, i * dim, centroids, j * dim, dim);
+        const d = squaredDistanceBelow(points, i * dim, centroids, j * dim, dim, bestDistance);
         if (d < bestDistance) {
           bestDistance = d;
           best = j;

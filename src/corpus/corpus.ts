@@ -37,6 +37,8 @@ import {
   CHANGE_ADD,
   CorpusStore,
   type AnalysisCommit,
+  type CommitResult,
+  type FileCommit,
   type FileIdentityRow,
   type FilePresence,
   type FileRecord,
@@ -463,6 +465,12 @@ export class Corpus {
         this.catalogSeq = row.seq;
       }
     }
+    this.releaseLogRows();
+  }
+
+  /** Log rows both the catalog and the live index have read are dropped from the store's memory. */
+  private releaseLogRows(): void {
+    if (this.generation) this.store.releaseChangesThrough(Math.min(this.catalogSeq, this.generation.appliedSeq));
   }
 
   /** Applies log entries to a generation for up to `budgetMs`. @returns true when more are left. */
@@ -487,9 +495,13 @@ export class Corpus {
         }
         generation.appliedSeq = row.seq;
         if (this.firstUnsnapshottedAtMs === null && generation === this.generation) this.firstUnsnapshottedAtMs = this.nowMs();
-        if (performance.now() - started >= budgetMs) return generation.appliedSeq < lastSeq;
+        if (performance.now() - started >= budgetMs) {
+          if (generation === this.generation) this.releaseLogRows();
+          return generation.appliedSeq < lastSeq;
+        }
       }
     }
+    if (generation === this.generation) this.releaseLogRows();
     return false;
   }
 
@@ -733,15 +745,28 @@ export class Corpus {
     return removed.length;
   }
 
+  /** A committed file row goes to the catalog before its units (they count as live only in a live file). */
+  private fileCommitted(file: FileRecord): void {
+    this.catalog.setFile(file);
+    this.sync();
+  }
+
   markPending(rootId: number, path: string, identity: FileIdentityRow, categoryMask: number): FileRecord {
     const file = this.store.markPending(rootId, path, identity, categoryMask);
-    this.refreshFiles([file.id]);
+    this.fileCommitted(file);
     return file;
   }
 
-  commitAnalysis(fileId: number, identity: FileIdentityRow, commit: AnalysisCommit): { removed: number[]; added: number[] } {
+  commitAnalysis(fileId: number, identity: FileIdentityRow, commit: AnalysisCommit): CommitResult {
     const result = this.store.commitAnalysis(fileId, identity, commit);
-    this.refreshFiles([fileId]);
+    this.fileCommitted(result.file);
+    return result;
+  }
+
+  /** Creates or replaces the row at `path` with a fresh analysis in one transaction (see `CorpusStore.commitAnalysisAt`). */
+  commitAnalysisAt(rootId: number, path: string, identity: FileIdentityRow, categoryMask: number, commit: AnalysisCommit): CommitResult {
+    const result = this.store.commitAnalysisAt(rootId, path, identity, categoryMask, commit);
+    this.fileCommitted(result.file);
     return result;
   }
 
@@ -749,6 +774,32 @@ export class Corpus {
     const removed = this.store.commitFailure(fileId, identity, analysisVersion, error);
     this.refreshFiles([fileId]);
     return removed;
+  }
+
+  /** Creates or replaces the row at `path` as failed, in one transaction (see `CorpusStore.commitFailureAt`). */
+  commitFailureAt(
+    rootId: number,
+    path: string,
+    identity: FileIdentityRow,
+    categoryMask: number,
+    analysisVersion: string,
+    error: string,
+  ): CommitResult {
+    const result = this.store.commitFailureAt(rootId, path, identity, categoryMask, analysisVersion, error);
+    this.fileCommitted(result.file);
+    return result;
+  }
+
+  /**
+   * Commits several files' analyses in one store transaction (see `CorpusStore.commitFiles`), then
+   * brings the catalog and the index up to date once.
+   * @returns per commit, in order: what it changed, or the error that stopped it.
+   */
+  commitFiles(commits: readonly FileCommit[]): (CommitResult | Error)[] {
+    const results = this.store.commitFiles(commits);
+    for (const result of results) if (!(result instanceof Error)) this.catalog.setFile(result.file);
+    this.sync();
+    return results;
   }
 
   moveFile(file: FileRecord, rootId: number, newPath: string, identity: FileIdentityRow, categoryMask: number): void {

@@ -18,6 +18,15 @@ export interface FileIdentity {
   readonly fingerprint: string;
 }
 
+/** Largest read: files up to three windows (192 KiB) are hashed whole. */
+const MAX_READ_BYTES = 3 * FINGERPRINT_WINDOW_BYTES;
+/**
+ * Read buffers of finished calls, reused: fresh memory is slow to touch on some VMs, and a call per
+ * indexed file would otherwise allocate up to 256 KiB. Concurrent calls take one each.
+ */
+const freeBuffers: Buffer[] = [];
+const MAX_FREE_BUFFERS = 8;
+
 /**
  * Reads size, mtime and the fingerprint of one file.
  * @throws the fs error (ENOENT, EACCES, EISDIR ...) when the file cannot be opened or read.
@@ -29,21 +38,24 @@ export async function identifyFile(path: string): Promise<FileIdentity> {
     const sizeBytes = stats.size;
     const hash = createHash("sha256");
     hash.update(`mass-audio-fp1:${sizeBytes}:`);
-    const buffer = Buffer.allocUnsafe(FINGERPRINT_WINDOW_BYTES);
     const offsets =
       sizeBytes <= 3 * FINGERPRINT_WINDOW_BYTES
         ? [0]
         : [0, Math.floor(sizeBytes / 2 - FINGERPRINT_WINDOW_BYTES / 2), sizeBytes - FINGERPRINT_WINDOW_BYTES];
     const windowBytes = sizeBytes <= 3 * FINGERPRINT_WINDOW_BYTES ? sizeBytes : FINGERPRINT_WINDOW_BYTES;
-    const whole = windowBytes > FINGERPRINT_WINDOW_BYTES ? Buffer.allocUnsafe(windowBytes) : buffer;
-    for (const offset of offsets) {
-      let filled = 0;
-      while (filled < windowBytes) {
-        const { bytesRead } = await handle.read(whole, filled, windowBytes - filled, offset + filled);
-        if (bytesRead === 0) break;
-        filled += bytesRead;
+    const whole = freeBuffers.pop() ?? Buffer.allocUnsafe(MAX_READ_BYTES);
+    try {
+      for (const offset of offsets) {
+        let filled = 0;
+        while (filled < windowBytes) {
+          const { bytesRead } = await handle.read(whole, filled, windowBytes - filled, offset + filled);
+          if (bytesRead === 0) break;
+          filled += bytesRead;
+        }
+        hash.update(whole.subarray(0, filled));
       }
-      hash.update(whole.subarray(0, filled));
+    } finally {
+      if (freeBuffers.length < MAX_FREE_BUFFERS) freeBuffers.push(whole);
     }
     return { sizeBytes, mtimeMs: Math.floor(stats.mtimeMs), fingerprint: hash.digest("hex").slice(0, 32) };
   } finally {

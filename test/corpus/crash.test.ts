@@ -25,11 +25,18 @@ const FILES = [
   "bass_hit_c.flac",
 ];
 const CHILD = fileURLToPath(new URL("./fixtures/index-child.ts", import.meta.url));
+const COMMIT_CHILD = fileURLToPath(new URL("./fixtures/commit-child.ts", import.meta.url));
 
-/** Runs the indexing child and SIGKILLs it after `afterEvents` file events plus `delayMs`. @returns events seen. */
-function runAndKill(dataDir: string, root: string, afterEvents: number, delayMs: number): Promise<{ events: number; finished: boolean }> {
+/** Runs a child and SIGKILLs it after `afterEvents` lines of output plus `delayMs`. @returns events seen. */
+function runAndKill(
+  dataDir: string,
+  root: string,
+  afterEvents: number,
+  delayMs: number,
+  script: { path: string; args: string[] } = { path: CHILD, args: [dataDir, root] },
+): Promise<{ events: number; finished: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...sourceModeExecArgv(), CHILD, dataDir, root], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...sourceModeExecArgv(), script.path, ...script.args], { stdio: ["ignore", "pipe", "pipe"] });
     let events = 0;
     let finished = false;
     let killing = false;
@@ -38,7 +45,7 @@ function runAndKill(dataDir: string, root: string, afterEvents: number, delayMs:
     child.stdout.on("data", (chunk: Buffer) => {
       for (const line of chunk.toString().split("\n")) {
         if (line === "done") finished = true;
-        else if (line.startsWith("{")) events++;
+        else if (line.startsWith("{") || line.startsWith("group ")) events++;
       }
       if (!killing && events >= afterEvents) {
         killing = true;
@@ -125,6 +132,38 @@ describe("kill -9 while indexing", () => {
       await service.close();
     }
     expect((await readdir(join(dataDir, "index"))).filter((name) => name.startsWith(".writing-"))).toEqual([]);
+    await cleanup();
+  }, 90_000);
+
+  it("commits grouped files all or none: after kills at random moments every file is whole and groups are never split", async () => {
+    const { dir, cleanup } = await makeTempDir("crash-groups");
+    const dataDir = join(dir, "db");
+    const random = createRng(77);
+    const GROUP_FILES = 12;
+    const UNITS = 24;
+    let kills = 0;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const args = [dataDir, "8", String(GROUP_FILES), String(UNITS)];
+      const outcome = await runAndKill(dataDir, "", 1 + Math.floor(random() * 4), Math.floor(random() * 30), { path: COMMIT_CHILD, args });
+      if (!outcome.finished) kills++;
+      await checkConsistent(dataDir);
+      const corpus = await Corpus.open({ dataDir, readOnly: true });
+      try {
+        const store = corpus.store;
+        const files = store.listFilesOfRoot(store.getRoot("/virtual/root")!.id);
+        expect(files.length % GROUP_FILES).toBe(0);
+        for (const file of files) {
+          expect(file.status).toBe("ok");
+          expect(file.unitCount).toBe(UNITS);
+          expect(store.unitsOfFile(file.id)).toHaveLength(UNITS);
+        }
+        expect(store.unitCount()).toBe(files.length * UNITS);
+        expect(corpus.catalog.liveUnitCount).toBe(files.length * UNITS);
+      } finally {
+        await corpus.close();
+      }
+    }
+    expect(kills).toBeGreaterThanOrEqual(2);
     await cleanup();
   }, 90_000);
 });

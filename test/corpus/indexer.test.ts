@@ -1,7 +1,8 @@
+import { rmSync } from "node:fs";
 import { copyFile, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createInlineAnalyzer } from "../../src/corpus/analyzer.js";
+import { createInlineAnalyzer, type AnalysisJob, type AnalysisOutcome, type Analyzer } from "../../src/corpus/analyzer.js";
 import { Corpus } from "../../src/corpus/corpus.js";
 import { Indexer, type FileEvent, type IndexerEvent } from "../../src/corpus/indexer.js";
 import { CC0_CORPUS, makeTempDir, copyCorpusFiles } from "./helpers.js";
@@ -145,5 +146,92 @@ describe("Indexer", () => {
     expect(corpus.catalog.liveUnitCount).toBe(units);
     const idsAfter = corpus.store.listFilesOfRoot(corpus.store.getRoot(root)!.id).flatMap((f) => corpus.store.unitsOfFile(f.id).map((u) => u.id));
     expect(idsAfter).toEqual(ids);
+  });
+
+  /** The inline analyzer behind a gate: each job waits until the test opens it; `seen` runs when a job arrives. */
+  function gatedAnalyzer(concurrency: number, seen: (job: AnalysisJob) => void = () => undefined) {
+    const inline = createInlineAnalyzer();
+    const gates = new Map<string, () => void>();
+    let allOpen = false;
+    const arrived: string[] = [];
+    const done = new Map<string, Promise<AnalysisOutcome>>();
+    const arrivals: (() => void)[] = [];
+    const analyzer: Analyzer = {
+      concurrency,
+      analyze(job): Promise<AnalysisOutcome> {
+        seen(job);
+        arrived.push(job.path);
+        for (const wake of arrivals.splice(0)) wake();
+        const outcome = new Promise<void>((resolve) => (allOpen ? resolve() : gates.set(job.path, resolve))).then(() => inline.analyze(job));
+        done.set(job.path, outcome);
+        return outcome;
+      },
+      close: () => inline.close(),
+    };
+    const arrival = async (path: string): Promise<void> => {
+      while (!arrived.includes(path)) await new Promise<void>((resolve) => arrivals.push(resolve));
+    };
+    const open = (path: string): Promise<AnalysisOutcome> => {
+      gates.get(path)!();
+      return done.get(path)!;
+    };
+    const openAll = (): void => {
+      allOpen = true;
+      for (const resolve of gates.values()) resolve();
+    };
+    return { analyzer, arrival, open, openAll };
+  }
+
+  it("writes nothing for a new file until its analysis commits; a changed known file is pending meanwhile", async () => {
+    await scan();
+    const known = join(root, "Drums", "tabla_te1.flac");
+    await copyFile(join(CC0_CORPUS, "elec_flip.flac"), known); // changed content
+    await copyFile(join(CC0_CORPUS, "elec_blip.flac"), join(root, "Other", "new.flac"));
+    const during = new Map<string, string>();
+    const gated = gatedAnalyzer(2, (job) => during.set(job.path, corpus.store.getFileByPath(job.path)?.status ?? "none"));
+    const other = new Indexer({ corpus, analyzer: gated.analyzer });
+    const record = corpus.store.getRoot(root)!;
+    const scanning = other.scanRoot(record);
+    for (const path of [known, join(root, "Other", "new.flac")]) {
+      await gated.arrival(path);
+      void gated.open(path);
+    }
+    await scanning;
+    await other.close();
+    expect(Object.fromEntries(during)).toEqual({ [known]: "pending", [join(root, "Other", "new.flac")]: "none" });
+    expect(corpus.store.getFileByPath(join(root, "Other", "new.flac"))!.status).toBe("ok");
+    expect(corpus.store.getFileByPath(known)!.status).toBe("ok");
+  });
+
+  it("never leaves a file removed while its analysis finishes present in the store (grouped commit or not)", async () => {
+    const record = corpus.addRoot(root, "{}");
+    const gated = gatedAnalyzer(1);
+    const other = new Indexer({ corpus, analyzer: gated.analyzer, missingGraceMs: 60_000 });
+    const fileEvents: FileEvent[] = [];
+    other.on((event) => {
+      if (event.type === "file") fileEvents.push(event);
+    });
+    const first = join(root, "Drums", "bd_fat.flac");
+    const second = join(root, "Drums", "elec_tick.flac");
+    const scanning = other.scanRoot(corpus.store.getRootById(record.id)!);
+    await gated.arrival(first);
+    await gated.arrival(second); // two in flight (twice the concurrency)
+    await gated.open(first);
+    await new Promise((resolve) => setImmediate(resolve));
+    // The first result now waits for others to join its commit (the second is still being analysed; with
+    // slow storage it may still be in its stat, then nothing is written at all). The file goes meanwhile:
+    expect(corpus.store.getFileByPath(first)).toBeUndefined();
+    rmSync(first);
+    other.fileRemoved(first);
+    gated.openAll();
+    await scanning;
+    await other.idle();
+    // Committed and then marked missing, or (the stat saw it gone) never written: never present.
+    expect([[], ["analysed", "missing"]]).toContainEqual(fileEvents.filter((e) => e.path === first).map((e) => e.action));
+    const row = corpus.store.getFileByPath(first);
+    expect(row?.presence ?? "gone").not.toBe("present");
+    if (row) expect(corpus.catalog.file(row.id)!.live).toBe(false);
+    expect(corpus.store.getFileByPath(second)!.presence).toBe("present");
+    await other.close();
   });
 });
