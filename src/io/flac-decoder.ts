@@ -1,11 +1,13 @@
 /**
- * Streaming decoder for native FLAC (RFC 9639) written in TypeScript, 4 to 24 bits per sample, 1-8
- * channels: feed byte chunks in order, get planar Float32 in the WAV convention (sample / 2^(bits-1)), so
- * a FLAC file gives exactly the floats of the WAV it was encoded from.
+ * Streaming decoder for native FLAC (RFC 9639), 4 to 24 bits per sample, 1-8 channels: feed byte chunks in
+ * order, get planar Float32 in the WAV convention (sample / 2^(bits-1)), so a FLAC file gives exactly the
+ * floats of the WAV it was encoded from.
  *
  * It replaces the libFLAC WebAssembly build for native FLAC because its JavaScript glue (frame splitting,
- * per-frame output arrays, concatenation, rescaling) cost several times the decoding itself. Integer math
- * follows libFLAC: residuals in 32-bit wrap-around arithmetic, LPC sums exact in float64 (a 25-bit sample
+ * per-frame output arrays, concatenation, rescaling) cost several times the decoding itself. The stream
+ * logic (sync search, frame headers, damage handling) is here; the subframes, the CRC-16 and the float
+ * output run in a small WebAssembly kernel (`flac-kernel.ts`) that holds the input and output buffers.
+ * Integer math follows libFLAC: residuals in 32-bit wrap-around arithmetic, LPC sums exact (a 25-bit sample
  * times a 15-bit coefficient, summed 32 times, stays far below 2^53), arithmetic right shift as floor.
  *
  * Damage handling follows libFLAC: a frame whose header passes its CRC-8 but whose body fails (bad
@@ -17,6 +19,8 @@
  * cut from a longer one, or decoding from a seeked frame, starts without leading silence. Memory is bounded by the input
  * buffer (one input chunk plus at most one partial frame) and `OUTPUT_TARGET_FRAMES` + one block of output.
  */
+
+import { createFlacKernel, flacKernelLayout, type FlacKernel } from "./flac-kernel.js";
 
 /** Largest block size a FLAC frame may declare (frames). */
 const MAX_BLOCK_FRAMES = 65535;
@@ -34,42 +38,10 @@ const SAMPLE_BITS = [0, 8, 12, -1, 16, 20, 24, 32];
 /** FLAC frame header CRC-8 (polynomial 0x07, initial 0): `crc = table[crc ^ byte]`. */
 export const FLAC_CRC8_TABLE = new Uint8Array(256);
 const CRC8_TABLE = FLAC_CRC8_TABLE;
-/** CRC-16 slicing-by-8 tables: entry (k << 8) + b is byte b followed by k zero bytes. */
-const CRC16_TABLES = new Uint16Array(8 * 256);
 for (let i = 0; i < 256; i++) {
   let c8 = i;
   for (let b = 0; b < 8; b++) c8 = c8 & 0x80 ? ((c8 << 1) ^ 0x07) & 0xff : (c8 << 1) & 0xff;
   CRC8_TABLE[i] = c8;
-  let c16 = i << 8;
-  for (let b = 0; b < 8; b++) c16 = c16 & 0x8000 ? ((c16 << 1) ^ 0x8005) & 0xffff : (c16 << 1) & 0xffff;
-  CRC16_TABLES[i] = c16;
-}
-for (let k = 1; k < 8; k++) {
-  for (let i = 0; i < 256; i++) {
-    const previous = CRC16_TABLES[((k - 1) << 8) + i]!;
-    CRC16_TABLES[(k << 8) + i] = ((previous << 8) & 0xffff) ^ CRC16_TABLES[previous >>> 8]!;
-  }
-}
-
-/** FLAC frame CRC-16 (polynomial 0x8005, initial 0) of `bytes[start, end)`, 8 bytes per step. */
-function crc16(bytes: Uint8Array, start: number, end: number): number {
-  const t = CRC16_TABLES;
-  let crc = 0;
-  let i = start;
-  for (; i + 8 <= end; i += 8) {
-    const x = crc ^ ((bytes[i]! << 8) | bytes[i + 1]!);
-    crc =
-      t[0x700 + (x >>> 8)]! ^
-      t[0x600 + (x & 0xff)]! ^
-      t[0x500 + bytes[i + 2]!]! ^
-      t[0x400 + bytes[i + 3]!]! ^
-      t[0x300 + bytes[i + 4]!]! ^
-      t[0x200 + bytes[i + 5]!]! ^
-      t[0x100 + bytes[i + 6]!]! ^
-      t[bytes[i + 7]!]!;
-  }
-  for (; i < end; i++) crc = ((crc << 8) & 0xffff) ^ t[(crc >>> 8) ^ bytes[i]!]!;
-  return crc;
 }
 
 /** Stream parameters from STREAMINFO. */
@@ -124,9 +96,12 @@ export interface FlacDecodeResult {
   readonly firstError: string | undefined;
 }
 
-/** Thrown by the bit reader when it runs far past the buffered bytes (only in damaged frames). */
-class OutOfData extends Error {}
-const OUT_OF_DATA = new OutOfData("FLAC frame runs past the end of the input");
+/** Block size allocated before STREAMINFO is seen (the largest of libFLAC's usual sizes): 4608 frames. */
+const INITIAL_BLOCK_FRAMES = 4608;
+/** Channels allocated before STREAMINFO is seen. */
+const INITIAL_CHANNELS = 2;
+/** Input bytes allocated at first: a 256 KiB read plus a partial frame, so the usual reads never reallocate. */
+const INITIAL_INPUT_BYTES = 320 * 1024;
 
 /**
  * Incremental native FLAC decoder: `decode(chunk)` with consecutive byte chunks from the start of the
@@ -135,9 +110,10 @@ const OUT_OF_DATA = new OutOfData("FLAC frame runs past the end of the input");
  * deeper than `FLAC_MAX_DECODED_BITS` are not decoded (the caller routes such streams elsewhere).
  */
 export class FlacStreamDecoder {
-  // Input buffer: bytes [start, end) are not consumed yet.
-  private input = new Uint8Array(0);
-  private view = new DataView(this.input.buffer);
+  /** The WebAssembly kernel: its memory holds the input, work and output buffers. */
+  private kernel: FlacKernel;
+  // Input buffer (a view on the kernel memory): bytes [start, end) are not consumed yet.
+  private input: Uint8Array;
   private start = 0;
   private end = 0;
   private inputEnded = false;
@@ -146,17 +122,10 @@ export class FlacStreamDecoder {
   private metadataDone = false;
   private skipBytes = 0;
   private info: FlacStreamInfo | undefined;
-  // Bit reader over `input`: `cache` holds `bits` unread bits left-aligned, the rest zero.
-  private pos = 0;
-  private cache = 0;
-  private bits = 0;
-  private limit = 0;
-  // Per-frame work buffers, one per channel, and LPC coefficients.
-  private work: Int32Array[] = [];
-  private readonly coefs = new Float64Array(32);
-  private readonly coefsInt = new Int32Array(32);
-  private residual = new Int32Array(0);
-  // Output.
+  /** Largest block size accepted: the largest STREAMINFO maximum (>= 16) configured so far. */
+  private blockLimit = 0;
+  // Output: views on the kernel's output channels (all allocated ones, and the current stream's).
+  private outAll: Float32Array[] = [];
   private out: Float32Array[] = [];
   private outViews: Float32Array[] = [];
   private stoppedForOutput = false;
@@ -166,6 +135,46 @@ export class FlacStreamDecoder {
   private pendingSilence = 0;
   private errorCount = 0;
   private firstError: string | undefined;
+
+  /** @throws Error where WebAssembly is unavailable (the kernel needs it). */
+  constructor() {
+    this.kernel = FlacStreamDecoder.createKernel(INITIAL_BLOCK_FRAMES, INITIAL_CHANNELS, INITIAL_INPUT_BYTES);
+    this.input = this.inputView();
+    this.outAll = this.outputViews();
+  }
+
+  private static createKernel(blockFrames: number, channels: number, inputBytes: number): FlacKernel {
+    const kernel = createFlacKernel(flacKernelLayout(blockFrames, channels, OUTPUT_TARGET_FRAMES + blockFrames, inputBytes));
+    if (kernel === null) throw new Error("the FLAC decoder needs WebAssembly, which this JavaScript engine does not provide");
+    return kernel;
+  }
+
+  private inputView(): Uint8Array {
+    const layout = this.kernel.layout;
+    return new Uint8Array(this.kernel.memory.buffer, layout.input, layout.inputCapacity);
+  }
+
+  private outputViews(): Float32Array[] {
+    const layout = this.kernel.layout;
+    return Array.from({ length: layout.channelCapacity }, (_, c) => new Float32Array(this.kernel.memory.buffer, layout.output + c * layout.outputStride, layout.outputFrames));
+  }
+
+  /**
+   * Moves to a kernel with (at least) these capacities, keeping the unconsumed input: from offset 0 when
+   * `compact`, else at the same offsets (byte offsets in error messages stay those of the buffered input).
+   */
+  private reallocate(blockFrames: number, channels: number, inputBytes: number, compact: boolean): void {
+    const layout = this.kernel.layout;
+    const from = compact ? this.start : 0;
+    const old = this.input.subarray(from, this.end);
+    this.kernel = FlacStreamDecoder.createKernel(Math.max(blockFrames, layout.blockCapacity), Math.max(channels, layout.channelCapacity), Math.max(inputBytes, layout.inputCapacity));
+    this.input = this.inputView();
+    this.input.set(old);
+    this.start -= from;
+    this.end -= from;
+    this.outAll = this.outputViews();
+    this.out = this.outAll.slice(0, this.out.length);
+  }
 
   /** True when buffered input can give more output without new input (call `decode(empty)`). */
   get hasPendingOutput(): boolean {
@@ -201,12 +210,9 @@ export class FlacStreamDecoder {
   private append(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
     const kept = this.end - this.start;
-    const needed = kept + chunk.length + 8; // 8 spare bytes: the bit reader may prefetch past the end
+    const needed = kept + chunk.length + 8; // 8 spare bytes: the kernel's bit reader may load past the end
     if (needed > this.input.length) {
-      const grown = new Uint8Array(Math.max(needed, this.input.length * 2));
-      grown.set(this.input.subarray(this.start, this.end));
-      this.input = grown;
-      this.view = new DataView(grown.buffer);
+      this.reallocate(0, 0, Math.max(needed, this.input.length * 2), true);
     } else if (this.start > 0) {
       this.input.copyWithin(0, this.start, this.end);
     }
@@ -296,15 +302,10 @@ export class FlacStreamDecoder {
   private configure(info: FlacStreamInfo): void {
     this.info = info;
     const channels = Math.min(info.channelCount, MAX_CHANNELS);
-    const blockFrames = Math.max(info.maxBlockFrames, 16);
-    const outFrames = OUTPUT_TARGET_FRAMES + blockFrames;
-    for (let c = 0; c < channels; c++) {
-      if ((this.work[c]?.length ?? 0) < blockFrames) this.work[c] = new Int32Array(blockFrames);
-      if ((this.out[c]?.length ?? 0) < outFrames) this.out[c] = new Float32Array(outFrames);
-    }
-    if (this.residual.length < blockFrames) this.residual = new Int32Array(blockFrames);
-    this.work.length = Math.max(this.work.length, channels);
-    this.out.length = channels;
+    this.blockLimit = Math.max(this.blockLimit, info.maxBlockFrames, 16);
+    const layout = this.kernel.layout;
+    if (this.blockLimit > layout.blockCapacity || channels > layout.channelCapacity) this.reallocate(this.blockLimit, channels, 0, false);
+    this.out = this.outAll.slice(0, channels);
     this.outViews.length = channels;
   }
 
@@ -414,31 +415,26 @@ export class FlacStreamDecoder {
     // The header is genuine (CRC-8): from here on a failure is damage inside the frame.
     const channels = channelCode <= 7 ? channelCode + 1 : 2;
     const bps = sizeCode === 0 ? info.bitsPerSample : SAMPLE_BITS[sizeCode]!;
-    if (channels !== info.channelCount || blockFrames > this.work[0]!.length || bps > FLAC_MAX_DECODED_BITS || bps < 4) {
+    if (channels !== info.channelCount || blockFrames > this.blockLimit || bps > FLAC_MAX_DECODED_BITS || bps < 4) {
       this.error(`FLAC frame changes format (${channels} channels, ${bps} bits, ${blockFrames} frames) from STREAMINFO's`);
       this.start = s + 1;
-      return this.damagedFrameSilence(outOffset, Math.min(blockFrames, this.work[0]!.length));
+      return this.damagedFrameSilence(outOffset, Math.min(blockFrames, this.blockLimit));
     }
-    this.pos = p;
-    this.cache = 0;
-    this.bits = 0;
-    this.limit = end + 4;
-    let ok: boolean;
+    const kernel = this.kernel;
+    const base = kernel.layout.input;
+    // > 0: every subframe valid, < 0: one malformed (both: byte offset after the last bit read).
+    let read: number;
     try {
-      ok = true;
-      for (let c = 0; c < channels && ok; c++) {
-        const sideBits = (channelCode === 8 && c === 1) || (channelCode === 9 && c === 0) || (channelCode === 10 && c === 1) ? 1 : 0;
-        ok = this.decodeSubframe(this.work[c]!, blockFrames, bps + sideBits);
-      }
+      read = kernel.decodeFrame(base + p, base + end, channelCode, blockFrames, bps);
     } catch (error) {
-      if (!(error instanceof OutOfData)) throw error;
-      ok = false;
+      if (!kernel.ranOut()) throw error;
+      return -(FrameStatus.Incomplete + 1); // the frame runs past the buffered input
     }
     // Byte-align, then the CRC-16 footer.
-    const consumed = this.pos - (this.bits >>> 3);
+    const consumed = (read > 0 ? read : -read) - base;
     const frameEnd = consumed + 2;
     if (frameEnd > end) return -(FrameStatus.Incomplete + 1);
-    if (ok && crc16(input, s, consumed) !== ((input[consumed]! << 8) | input[consumed + 1]!)) ok = false;
+    const ok = read > 0 && kernel.crc16(base + s, base + consumed) === ((input[consumed]! << 8) | input[consumed + 1]!);
     if (!ok) {
       this.error(`FLAC frame with ${blockFrames} frames is damaged (bad subframe or CRC-16 mismatch): replaced by silence`);
       this.start = s + 1;
@@ -457,7 +453,8 @@ export class FlacStreamDecoder {
     }
     this.expectedSample = (firstSample >= 0 ? firstSample : Math.max(0, this.expectedSample)) + blockFrames;
     this.start = frameEnd;
-    this.emit(channelCode, channels, blockFrames, bps, outOffset);
+    // Undoes stereo decorrelation and writes floats (sample / 2^(bps-1)) to the output.
+    kernel.emit(channelCode, channels, blockFrames, outOffset, 1 / 2 ** (bps - 1));
     return blockFrames;
   }
 
@@ -481,356 +478,4 @@ export class FlacStreamDecoder {
     for (const channel of this.out) channel.fill(0, outOffset, outOffset + frames);
     return frames;
   }
-
-  /** Undoes stereo decorrelation and writes floats (sample / 2^(bps-1)) to the output. */
-  private emit(channelCode: number, channels: number, frames: number, bps: number, outOffset: number): void {
-    const scale = 1 / 2 ** (bps - 1);
-    const work = this.work;
-    const out = this.out;
-    if (channelCode <= 7) {
-      for (let c = 0; c < channels; c++) {
-        const src = work[c]!;
-        const dst = out[c]!;
-        for (let i = 0; i < frames; i++) dst[outOffset + i] = src[i]! * scale;
-      }
-      return;
-    }
-    const a = work[0]!;
-    const b = work[1]!;
-    const left = out[0]!;
-    const right = out[1]!;
-    if (channelCode === 8) {
-      for (let i = 0; i < frames; i++) {
-        const l = a[i]!;
-        left[outOffset + i] = l * scale;
-        right[outOffset + i] = (l - b[i]!) * scale;
-      }
-    } else if (channelCode === 9) {
-      for (let i = 0; i < frames; i++) {
-        const r = b[i]!;
-        left[outOffset + i] = (a[i]! + r) * scale;
-        right[outOffset + i] = r * scale;
-      }
-    } else {
-      for (let i = 0; i < frames; i++) {
-        const side = b[i]!;
-        const mid = (a[i]! << 1) | (side & 1);
-        left[outOffset + i] = ((mid + side) >> 1) * scale;
-        right[outOffset + i] = ((mid - side) >> 1) * scale;
-      }
-    }
-  }
-
-  // ---- bit reader ----
-
-  /** Reads `n` bits (0 <= n <= 24) as an unsigned number. */
-  private readBits(n: number): number {
-    if (n === 0) return 0;
-    let cache = this.cache;
-    let bits = this.bits;
-    const input = this.input;
-    while (bits < n) {
-      if (this.pos >= this.limit) throw OUT_OF_DATA;
-      cache |= input[this.pos++]! << (24 - bits);
-      bits += 8;
-    }
-    const value = cache >>> (32 - n);
-    this.cache = cache << n;
-    this.bits = bits - n;
-    return value;
-  }
-
-  /** Reads an `n`-bit two's complement number (0 <= n <= 32). */
-  private readSigned(n: number): number {
-    if (n === 0) return 0;
-    if (n <= 24) {
-      const shift = 32 - n;
-      return (this.readBits(n) << shift) >> shift;
-    }
-    const high = this.readBits(n - 16);
-    const value = high * 65536 + this.readBits(16);
-    return value >= 2 ** (n - 1) ? value - 2 ** n : value;
-  }
-
-  /** Counts 0 bits up to and including the next 1 bit; returns the count of zeros. */
-  private readUnary(): number {
-    let cache = this.cache;
-    let bits = this.bits;
-    let zeros = 0;
-    const input = this.input;
-    while (cache === 0) {
-      zeros += bits;
-      bits = 0;
-      if (this.pos >= this.limit) throw OUT_OF_DATA;
-      while (bits <= 24) {
-        cache |= input[this.pos++]! << (24 - bits);
-        bits += 8;
-      }
-    }
-    const lz = Math.clz32(cache);
-    this.cache = (cache << lz) << 1;
-    this.bits = bits - lz - 1;
-    return zeros + lz;
-  }
-
-  // ---- subframes ----
-
-  /** Decodes one subframe of `frames` samples at `bps` bits into `s`; false when it is malformed. */
-  private decodeSubframe(s: Int32Array, frames: number, bps: number): boolean {
-    const header = this.readBits(8);
-    if ((header & 0x80) !== 0) return false;
-    const type = (header >>> 1) & 0x3f;
-    let wasted = 0;
-    if ((header & 1) !== 0) {
-      wasted = this.readUnary() + 1;
-      if (wasted >= bps) return false;
-      bps -= wasted;
-    }
-    if (type === 0) {
-      const value = this.readSigned(bps);
-      s.fill(value, 0, frames);
-    } else if (type === 1) {
-      for (let i = 0; i < frames; i++) s[i] = this.readSigned(bps);
-    } else if (type >= 8 && type <= 12) {
-      const order = type - 8;
-      if (order > frames) return false;
-      for (let i = 0; i < order; i++) s[i] = this.readSigned(bps);
-      if (!this.decodeResidual(s, frames, order)) return false;
-      restoreFixed(s, frames, order);
-    } else if (type >= 32) {
-      const order = type - 31;
-      if (order > frames) return false;
-      for (let i = 0; i < order; i++) s[i] = this.readSigned(bps);
-      const precision = this.readBits(4) + 1;
-      if (precision === 16) return false;
-      const shift = this.readSigned(5);
-      if (shift < 0) return false;
-      const coefs = this.coefs;
-      const coefsInt = this.coefsInt;
-      for (let j = 0; j < order; j++) coefs[j] = coefsInt[j] = this.readSigned(precision);
-      if (!this.decodeResidual(this.residual, frames, order)) return false;
-      restoreLpc(s, this.residual, frames, order, coefsInt, coefs, shift, bps);
-    } else {
-      return false;
-    }
-    if (wasted > 0) for (let i = 0; i < frames; i++) s[i] = s[i]! << wasted;
-    return true;
-  }
-
-  /** Reads the Rice-coded residual into `s[order, frames)`. */
-  private decodeResidual(s: Int32Array, frames: number, order: number): boolean {
-    const method = this.readBits(2);
-    if (method > 1) return false;
-    const paramBits = method === 0 ? 4 : 5;
-    const escape = method === 0 ? 15 : 31;
-    const partitionOrder = this.readBits(4);
-    const partitionFrames = frames >>> partitionOrder;
-    if (partitionFrames << partitionOrder !== frames || partitionFrames < order) return false;
-    const partitions = 1 << partitionOrder;
-    let i = order;
-    for (let p = 0; p < partitions; p++) {
-      const n = p === 0 ? partitionFrames - order : partitionFrames;
-      const k = this.readBits(paramBits);
-      if (k === escape) {
-        const rawBits = this.readBits(5);
-        for (let j = 0; j < n; j++) s[i + j] = this.readSigned(rawBits);
-      } else if (k <= 24) {
-        this.readRice(s, i, n, k);
-      } else {
-        for (let j = 0; j < n; j++) {
-          const q = this.readUnary();
-          const r = this.readBits(k - 16) * 65536 + this.readBits(16);
-          const v = ((q << k) | r) >>> 0;
-          s[i + j] = (v >>> 1) ^ -(v & 1);
-        }
-      }
-      i += n;
-    }
-    return true;
-  }
-
-  /**
-   * Reads `n` Rice-coded values with parameter `k` (<= 24) into `s[at...]`: the hot loop. It reads 32-bit
-   * windows at a bit position (one unaligned big-endian word + one byte) instead of refilling the cache
-   * byte by byte; most values (quotient + stop bit + k <= 32 bits) need one window.
-   */
-  private readRice(s: Int32Array, at: number, n: number, k: number): void {
-    const input = this.input;
-    const view = this.view;
-    // Windows read bytes [p, p + 4]: p stays <= end + 3 < input.length - 4 (8 spare bytes after `end`).
-    const limitBits = (this.limit - 1) * 8;
-    let bitPos = this.pos * 8 - this.bits;
-    const kShift = 32 - k;
-    for (let j = 0; j < n; j++) {
-      let p = bitPos >>> 3;
-      let o = bitPos & 7;
-      let window = (view.getUint32(p) << o) | (input[p + 4]! >>> (8 - o));
-      let q = 0;
-      while (window === 0) {
-        q += 32;
-        bitPos += 32;
-        if (bitPos >= limitBits) return this.outOfData(bitPos);
-        p = bitPos >>> 3;
-        o = bitPos & 7;
-        window = (view.getUint32(p) << o) | (input[p + 4]! >>> (8 - o));
-      }
-      const lz = Math.clz32(window);
-      q += lz;
-      bitPos += lz + 1;
-      let v = q;
-      if (k > 0) {
-        if (lz + 1 + k <= 32) {
-          v = (q << k) | ((window << (lz + 1)) >>> kShift);
-        } else {
-          p = bitPos >>> 3;
-          o = bitPos & 7;
-          v = (q << k) | ((((view.getUint32(p) << o) | (input[p + 4]! >>> (8 - o))) >>> kShift));
-        }
-        bitPos += k;
-      }
-      if (bitPos >= limitBits) return this.outOfData(bitPos);
-      s[at + j] = (v >>> 1) ^ -(v & 1);
-    }
-    this.seekBits(bitPos);
-  }
-
-  /** Moves the cached bit reader to absolute bit position `bitPos`. */
-  private seekBits(bitPos: number): void {
-    const p = bitPos >>> 3;
-    const o = bitPos & 7;
-    if (o === 0) {
-      this.pos = p;
-      this.cache = 0;
-      this.bits = 0;
-    } else {
-      this.pos = p + 1;
-      this.cache = (this.input[p]! << 24) << o;
-      this.bits = 8 - o;
-    }
-  }
-
-  private outOfData(bitPos: number): never {
-    this.seekBits(Math.min(bitPos, this.limit * 8));
-    throw OUT_OF_DATA;
-  }
-}
-
-/** Fixed polynomial predictors (orders 0-4) applied in place over the residual in `s[order...]`. */
-function restoreFixed(s: Int32Array, frames: number, order: number): void {
-  switch (order) {
-    case 0:
-      return;
-    case 1:
-      for (let i = 1; i < frames; i++) s[i] = s[i]! + s[i - 1]!;
-      return;
-    case 2:
-      for (let i = 2; i < frames; i++) s[i] = s[i]! + 2 * s[i - 1]! - s[i - 2]!;
-      return;
-    case 3:
-      for (let i = 3; i < frames; i++) s[i] = s[i]! + 3 * (s[i - 1]! - s[i - 2]!) + s[i - 3]!;
-      return;
-    default:
-      for (let i = 4; i < frames; i++) s[i] = s[i]! + 4 * (s[i - 1]! + s[i - 3]!) - 6 * s[i - 2]! - s[i - 4]!;
-  }
-}
-
-/**
- * LPC prediction: s[i] = res[i] + floor(sum_j coefs[j] * s[i-1-j] / 2^shift) for i >= order, `bits` the
- * subframe's sample width.
- *
- * Fast path in 32-bit wrap-around integers: modular arithmetic gives the exact sum whenever the final sum
- * fits in 32 bits, however large the partial sums. If it does not, the sample is off by a multiple of
- * 2^(32-shift) >= 2^bits (when shift + bits <= 32), so it leaves the `bits`-bit range and the check below
- * sees it; the subframe is then redone in float64, exact for any valid stream (|sum| < 2^53).
- */
-function restoreLpc(s: Int32Array, res: Int32Array, frames: number, order: number, coefsInt: Int32Array, coefs: Float64Array, shift: number, bits: number): void {
-  if (shift + bits <= 32 && restoreLpcInt32(s, res, frames, order, coefsInt, shift, bits)) return;
-  const scale = 1 / 2 ** shift;
-  for (let i = order; i < frames; i++) {
-    let sum = 0;
-    for (let j = 0, k = i - 1; j < order; j++, k--) sum += coefs[j]! * s[k]!;
-    const prediction = Math.floor(sum * scale);
-    s[i] = res[i]! + prediction;
-  }
-}
-
-/** The 32-bit path of `restoreLpc`; false when a sample left the `bits`-bit range (sum overflowed). */
-function restoreLpcInt32(s: Int32Array, res: Int32Array, frames: number, order: number, coefs: Int32Array, shift: number, bits: number): boolean {
-  const half = 2 ** (bits - 1);
-  let outside = 0;
-  if (order <= 12) {
-    // Orders up to 12 (libFLAC's presets): coefficients and the last 12 samples live in locals (missing
-    // taps are 0), so the loop reads one residual and writes one sample per step.
-    const c0 = coefs[0]!;
-    const c1 = order > 1 ? coefs[1]! : 0;
-    const c2 = order > 2 ? coefs[2]! : 0;
-    const c3 = order > 3 ? coefs[3]! : 0;
-    const c4 = order > 4 ? coefs[4]! : 0;
-    const c5 = order > 5 ? coefs[5]! : 0;
-    const c6 = order > 6 ? coefs[6]! : 0;
-    const c7 = order > 7 ? coefs[7]! : 0;
-    let h0 = s[order - 1]!;
-    let h1 = order > 1 ? s[order - 2]! : 0;
-    let h2 = order > 2 ? s[order - 3]! : 0;
-    let h3 = order > 3 ? s[order - 4]! : 0;
-    let h4 = order > 4 ? s[order - 5]! : 0;
-    let h5 = order > 5 ? s[order - 6]! : 0;
-    let h6 = order > 6 ? s[order - 7]! : 0;
-    let h7 = order > 7 ? s[order - 8]! : 0;
-    if (order <= 8) {
-      for (let i = order; i < frames; i++) {
-        // Each product is exact (|.| < 2^31 after imul); the float64 sum is exact; `| 0` wraps it as C's int32.
-        const sum = (Math.imul(c7, h7) + Math.imul(c6, h6) + Math.imul(c5, h5) + Math.imul(c4, h4) + Math.imul(c3, h3) + Math.imul(c2, h2) + Math.imul(c1, h1) + Math.imul(c0, h0)) | 0;
-        const value = (res[i]! + (sum >> shift)) | 0;
-        s[i] = value;
-        outside |= (value + half) >>> bits;
-        h7 = h6;
-        h6 = h5;
-        h5 = h4;
-        h4 = h3;
-        h3 = h2;
-        h2 = h1;
-        h1 = h0;
-        h0 = value;
-      }
-      return outside === 0;
-    }
-    const c8 = coefs[8]!;
-    const c9 = order > 9 ? coefs[9]! : 0;
-    const c10 = order > 10 ? coefs[10]! : 0;
-    const c11 = order > 11 ? coefs[11]! : 0;
-    let h8 = s[order - 9]!;
-    let h9 = order > 9 ? s[order - 10]! : 0;
-    let h10 = order > 10 ? s[order - 11]! : 0;
-    let h11 = order > 11 ? s[order - 12]! : 0;
-    for (let i = order; i < frames; i++) {
-      const sum =
-        (Math.imul(c11, h11) + Math.imul(c10, h10) + Math.imul(c9, h9) + Math.imul(c8, h8) + Math.imul(c7, h7) + Math.imul(c6, h6) + Math.imul(c5, h5) + Math.imul(c4, h4) + Math.imul(c3, h3) + Math.imul(c2, h2) + Math.imul(c1, h1) + Math.imul(c0, h0)) |
-        0;
-      const value = (res[i]! + (sum >> shift)) | 0;
-      s[i] = value;
-      outside |= (value + half) >>> bits;
-      h11 = h10;
-      h10 = h9;
-      h9 = h8;
-      h8 = h7;
-      h7 = h6;
-      h6 = h5;
-      h5 = h4;
-      h4 = h3;
-      h3 = h2;
-      h2 = h1;
-      h1 = h0;
-      h0 = value;
-    }
-    return outside === 0;
-  }
-  for (let i = order; i < frames; i++) {
-    let sum = 0;
-    for (let j = 0, k = i - 1; j < order; j++, k--) sum = (sum + Math.imul(coefs[j]!, s[k]!)) | 0;
-    const value = (res[i]! + (sum >> shift)) | 0;
-    s[i] = value;
-    outside |= (value + half) >>> bits;
-  }
-  return outside === 0;
 }

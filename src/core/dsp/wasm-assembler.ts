@@ -177,3 +177,196 @@ export function moduleImportingMemory(
     ...section(10, vector(bodies)),
   ]);
 }
+
+// ---- Scalar code, built in place (e.g. the FLAC frame kernel, src/io/flac-kernel.ts) ----
+
+export const I64 = 0x7e;
+export const F32 = 0x7d;
+
+/** A function type `(params) -> (results)`, each a value type (`I32`, `I64`, `F32`, `F64`, `V128`). */
+export function funcType(params: readonly number[], results: readonly number[]): number[] {
+  return [0x60, ...vector(params.map((p) => [p])), ...vector(results.map((r) => [r]))];
+}
+
+export const UNREACHABLE = 0x00;
+export const ELSE = 0x05;
+export const RETURN = 0x0f;
+export const SELECT = 0x1b;
+export const I32_LOAD = 0x28;
+export const I64_LOAD = 0x29;
+export const I32_LOAD8_U = 0x2d;
+export const I32_LOAD16_U = 0x2f;
+export const I32_STORE = 0x36;
+export const I64_STORE = 0x37;
+export const I32_EQZ = 0x45;
+export const I32_EQ = 0x46;
+export const I32_NE = 0x47;
+export const I32_LT_S = 0x48;
+export const I32_LT_U = 0x49;
+export const I32_GT_S = 0x4a;
+export const I32_GT_U = 0x4b;
+export const I32_LE_S = 0x4c;
+export const I32_LE_U = 0x4d;
+export const I32_AND = 0x71;
+export const I32_OR = 0x72;
+export const I32_XOR = 0x73;
+export const I32_SHR_S = 0x75;
+export const I32_SHR_U = 0x76;
+export const I32_ROTL = 0x77;
+export const I32_ROTR = 0x78;
+export const I64_CLZ = 0x79;
+export const I64_ADD = 0x7c;
+export const I64_MUL = 0x7e;
+export const I64_OR = 0x84;
+export const I64_SHL = 0x86;
+export const I64_SHR_S = 0x87;
+export const I64_SHR_U = 0x88;
+export const F32_MUL = 0x94;
+export const F64_ADD = 0xa0;
+export const F64_SUB = 0xa1;
+export const F64_MUL = 0xa2;
+export const I32_WRAP_I64 = 0xa7;
+export const I64_EXTEND_I32_S = 0xac;
+export const I64_EXTEND_I32_U = 0xad;
+export const F32_CONVERT_I32_S = 0xb2;
+export const F32_DEMOTE_F64 = 0xb6;
+export const F64_CONVERT_I32_S = 0xb7;
+
+/**
+ * Appends instructions to a growing byte buffer, so generating a module costs about one typed-array store per
+ * byte. (Array spreads and nested fragments cost ~0.3-1 us per element or node in cold, unoptimised
+ * JavaScript, and large plain arrays add copying and garbage collection: a 16 KB module built that way took
+ * 30-50 ms to assemble in a fresh worker thread.) Methods return `this` to chain.
+ */
+export class CodeBuilder {
+  private buffer = new Uint8Array(4096);
+  private size = 0;
+
+  /** The bytes appended so far (a view, valid until the next append). */
+  get bytes(): Uint8Array {
+    return this.buffer.subarray(0, this.size);
+  }
+  /** Appends one opcode or immediate byte. */
+  op(code: number): this {
+    if (this.size === this.buffer.length) {
+      const grown = new Uint8Array(this.buffer.length * 2);
+      grown.set(this.buffer);
+      this.buffer = grown;
+    }
+    this.buffer[this.size++] = code;
+    return this;
+  }
+  private uleb(value: number): this {
+    while (value >= 0x80) {
+      this.op((value & 0x7f) | 0x80);
+      value >>>= 7;
+    }
+    return this.op(value);
+  }
+  private sleb(value: number): this {
+    while (value < -64 || value > 63) {
+      this.op((value & 0x7f) | 0x80);
+      value >>= 7;
+    }
+    return this.op(value & 0x7f);
+  }
+  get(local: number): this {
+    return this.op(0x20).uleb(local);
+  }
+  set(local: number): this {
+    return this.op(0x21).uleb(local);
+  }
+  tee(local: number): this {
+    return this.op(0x22).uleb(local);
+  }
+  /** `i32.const` */
+  i32(value: number): this {
+    return this.op(0x41).sleb(value | 0);
+  }
+  /** `i64.const` of a value in the int32 range (sign-extended). */
+  i64(value: number): this {
+    return this.op(0x42).sleb(value | 0);
+  }
+  /** A load or store with a constant byte offset (alignment hint 0: any address). */
+  memory(opcode: number, offset = 0): this {
+    return this.op(opcode).op(0).uleb(offset);
+  }
+  call(functionIndex: number): this {
+    return this.op(0x10).uleb(functionIndex);
+  }
+  br(depth: number): this {
+    return this.op(BR).uleb(depth);
+  }
+  brIf(depth: number): this {
+    return this.op(BR_IF).uleb(depth);
+  }
+  /** `br_table` with the label depths of cases 0, 1, ... and the default depth. */
+  brTable(depths: readonly number[], defaultDepth: number): this {
+    this.op(0x0e).uleb(depths.length);
+    for (const depth of depths) this.uleb(depth);
+    return this.uleb(defaultDepth);
+  }
+  /** A SIMD instruction (0xfd prefix) without immediates. */
+  simd(opcode: number): this {
+    return this.op(0xfd).uleb(opcode);
+  }
+  /** `v128.load` / `v128.store` with a constant byte offset (alignment hint 0). */
+  simdMemory(opcode: number, offset = 0): this {
+    return this.simd(opcode).op(0).uleb(offset);
+  }
+  /** `i8x16.shuffle` with its 16 lane indices (0-15: first operand, 16-31: second). */
+  shuffle(lanes: readonly number[]): this {
+    this.simd(I8X16_SHUFFLE);
+    for (const lane of lanes) this.op(lane);
+    return this;
+  }
+}
+
+export const I32X4_SPLAT = 0x11;
+export const F32X4_SPLAT = 0x13;
+export const V128_AND = 0x4e;
+export const V128_OR = 0x50;
+export const I32X4_SHL = 0xab;
+export const I32X4_SHR_S = 0xac;
+export const I32X4_ADD = 0xae;
+export const I32X4_SUB = 0xb1;
+export const F64X2_SUB = 0xf1;
+export const F32X4_CONVERT_I32X4_S = 0xfa;
+export const F64X2_CONVERT_LOW_I32X4_S = 0xfe;
+
+/**
+ * As `moduleImportingMemory`, for bodies built by `CodeBuilder` (without the final `end`), copied into the
+ * module with `Uint8Array.set`. Every function is exported by name.
+ */
+export function moduleImportingMemoryFromBodies(
+  types: readonly number[][],
+  functions: ReadonlyArray<{ name: string; type: number; locals: ReadonlyArray<readonly [number, number]>; body: Uint8Array }>,
+): Uint8Array {
+  const sectionOf = (id: number, content: number[]): number[] => [id, ...unsignedLeb(content.length), ...content];
+  const heads = functions.map((f) => {
+    const locals = vector(f.locals.map(([count, type]) => [...unsignedLeb(count), type]));
+    return [...unsignedLeb(locals.length + f.body.length + 1), ...locals];
+  });
+  const codeBytes = heads.reduce((sum, head, i) => sum + head.length + functions[i]!.body.length + 1, 0);
+  const front = [
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...sectionOf(1, vector(types as number[][])),
+    ...sectionOf(2, vector([[...name("env"), ...name("memory"), 0x02, 0x00, 0x01]])),
+    ...sectionOf(3, vector(functions.map((f) => unsignedLeb(f.type)))),
+    ...sectionOf(7, vector(functions.map((f, i) => [...name(f.name), 0x00, ...unsignedLeb(i)]))),
+    10,
+    ...unsignedLeb(unsignedLeb(functions.length).length + codeBytes),
+    ...unsignedLeb(functions.length),
+  ];
+  const module = new Uint8Array(front.length + codeBytes);
+  module.set(front);
+  let at = front.length;
+  functions.forEach((f, i) => {
+    module.set(heads[i]!, at);
+    at += heads[i]!.length;
+    module.set(f.body, at);
+    at += f.body.length;
+    module[at++] = END;
+  });
+  return module;
+}
