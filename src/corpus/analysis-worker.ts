@@ -5,7 +5,7 @@
 import { isMainThread } from "node:worker_threads";
 import { move, transferableSymbol, valueSymbol, workerData } from "piscina";
 import { MassAudioError } from "../core/errors.js";
-import { analyzeClip, analyzeFile } from "../io/analyze-file.js";
+import { analyzeClip, analyzeFile, prepareAnalysis } from "../io/analyze-file.js";
 import { readWholeFile } from "../io/audio-reader.js";
 import type { AnalysisJob, AnalysisOutcome, TargetAnalysisJob, TargetAnalysisOutcome } from "./analyzer.js";
 import { ANALYSIS_THREAD_NICE, lowerThreadPriority } from "./thread-priority.js";
@@ -25,14 +25,15 @@ export default async function analyse(job: AnalysisJob): Promise<AnalysisOutcome
 }
 
 /**
- * Prepares this thread for work (named task `warm`): modules are loaded with the thread; this loads the
- * embedding model's session, the slowest first step of a job. Never fails (a broken model is reported
- * by the first real job).
+ * Prepares this thread for work (named task `warm`, run while the main thread walks the folders): modules
+ * are loaded with the thread; this loads the embedding model's session (the slowest first step of a job)
+ * and builds the analysis state of the default options (`prepareAnalysis`), so the first file starts at
+ * full speed. Never fails (a broken model is reported by the first real job).
  */
 export async function warm(job: { readonly embeddingModelDir?: string }): Promise<boolean> {
-  if (!job.embeddingModelDir) return true;
   try {
-    await (await import("./embedder-cache.js")).embedderFor(job.embeddingModelDir);
+    const embedder = job.embeddingModelDir ? await (await import("./embedder-cache.js")).embedderFor(job.embeddingModelDir) : undefined;
+    prepareAnalysis({}, embedder ? { embedder } : {});
     return true;
   } catch {
     return false;

@@ -79,87 +79,152 @@ class UnitCollector {
 }
 
 /**
- * Resamplers of finished analyses, by rate pair, reset and ready: building one per file (its tables are
- * cached, but each stage makes WebAssembly memory and an instance) was a visible part of analysing short
- * files. Taken for one analysis at a time, so concurrent analyses in a thread never share one.
+ * Per-thread state of finished analyses, reset and ready for the next file: building an analyser
+ * (descriptor tables, FFTs, filterbanks, buffers) or a front end (each resampler stage makes WebAssembly
+ * memory and an instance) per file was a visible part of analysing short files. Taken for one analysis
+ * at a time, so concurrent analyses in a thread never share one.
  */
-const IDLE_RESAMPLERS = new Map<string, StreamingResampler[]>();
-/** Idle resamplers kept per rate pair (more only appear with that many concurrent analyses). */
-const MAX_IDLE_RESAMPLERS = 4;
+const IDLE_ANALYZERS = new Map<string, UnitAnalyzer[]>();
+const IDLE_FRONT_ENDS = new Map<string, MonoFrontEnd[]>();
+/** Idle analysers and front ends kept per key (more only appear with that many concurrent analyses). */
+const MAX_IDLE_PER_KEY = 4;
 
-function takeResampler(inputRateHz: number, outputRateHz: number): StreamingResampler {
-  return IDLE_RESAMPLERS.get(`${inputRateHz}>${outputRateHz}`)?.pop() ?? new StreamingResampler(inputRateHz, outputRateHz);
+/** Receiver of an idle analyser: it emits nothing while idle (reset), and must not keep the last file's units. */
+const NO_RECEIVER = (): void => undefined;
+
+function takeIdle<T>(pool: Map<string, T[]>, key: string): T | undefined {
+  return pool.get(key)?.pop();
 }
 
-function returnResampler(resampler: StreamingResampler): void {
-  const key = `${resampler.inputRateHz}>${resampler.outputRateHz}`;
-  let idle = IDLE_RESAMPLERS.get(key);
-  if (idle === undefined) IDLE_RESAMPLERS.set(key, (idle = []));
-  if (idle.length >= MAX_IDLE_RESAMPLERS || idle.includes(resampler)) return;
-  resampler.reset();
-  idle.push(resampler);
+function giveIdle<T>(pool: Map<string, T[]>, key: string, item: T): void {
+  let idle = pool.get(key);
+  if (idle === undefined) pool.set(key, (idle = []));
+  if (idle.length < MAX_IDLE_PER_KEY && !idle.includes(item)) idle.push(item);
+}
+
+/** Resolved options in their declaration order: equal options give equal keys. */
+function optionsKey(options: AnalysisOptions): string {
+  return JSON.stringify(options);
+}
+
+function takeAnalyzer(options: AnalysisOptions, emit: (segment: AnalysedSegment) => void): UnitAnalyzer {
+  const analyzer = takeIdle(IDLE_ANALYZERS, optionsKey(options));
+  if (analyzer === undefined) return new UnitAnalyzer(emit, options, FFT_ENGINE);
+  analyzer.reset(emit);
+  return analyzer;
+}
+
+/** Hands an analyser back for the next file (also after a failed analysis: `reset` restores it fully). */
+function returnAnalyzer(analyzer: UnitAnalyzer): void {
+  analyzer.reset(NO_RECEIVER);
+  giveIdle(IDLE_ANALYZERS, optionsKey(analyzer.options), analyzer);
+}
+
+function frontEndKey(sourceRateHz: number, embedRateHz: number | undefined): string {
+  return `${sourceRateHz}>${embedRateHz ?? "-"}`;
+}
+
+/** The rate of the front end's own resampling for the embedder: undefined without one, or when the model runs at the analysis rate. */
+function ownEmbedRate(embedder: UnitEmbedderPort | undefined): number | undefined {
+  return embedder !== undefined && embedder.sampleRateHz !== ANALYSIS_RATE_HZ ? embedder.sampleRateHz : undefined;
+}
+
+/**
+ * The front end for a file at `sourceRateHz`, feeding `analyzer` and, when given, `embeddings` (whose
+ * rate decides `embedRateHz`, see `ownEmbedRate`); hand it back with `release()` when the analysis is over.
+ */
+function takeFrontEnd(
+  sourceRateHz: number,
+  embedRateHz: number | undefined,
+  analyzer: UnitAnalyzer,
+  embeddings: UnitEmbeddingCollector | undefined,
+): MonoFrontEnd {
+  const frontEnd = takeIdle(IDLE_FRONT_ENDS, frontEndKey(sourceRateHz, embedRateHz)) ?? new MonoFrontEnd(sourceRateHz, embedRateHz);
+  frontEnd.attach(analyzer, embeddings);
+  return frontEnd;
 }
 
 /**
  * Mixdown + resampling front end with buffers sized once for the largest block. With an embedding
  * collector, the mono stream also goes there (before the analyser, so a unit's samples are present when
  * the analyser closes it): the analysis-rate stream itself when the model runs at that rate, else a
- * second resampling of the mono mix to the model's rate.
+ * second resampling of the mono mix to the model's rate (`embedRateHz`).
  */
 class MonoFrontEnd {
+  /** The largest block the buffers below hold the output of. */
+  private capacityFrames = 0;
   private mono = new Float32Array(0);
   private resampled = new Float32Array(0);
   private embedResampled = new Float32Array(0);
+  private readonly tail: Float32Array;
+  private readonly embedTail: Float32Array;
   private readonly resampler: StreamingResampler;
   private readonly embedResampler: StreamingResampler | null;
+  private analyzer: UnitAnalyzer | undefined;
+  private embeddings: UnitEmbeddingCollector | undefined;
 
   constructor(
-    sourceRateHz: number,
-    private readonly analyzer: UnitAnalyzer,
-    private readonly embeddings?: UnitEmbeddingCollector,
-    embedRateHz = ANALYSIS_RATE_HZ,
+    private readonly sourceRateHz: number,
+    private readonly embedRateHz: number | undefined,
   ) {
-    this.resampler = takeResampler(sourceRateHz, ANALYSIS_RATE_HZ);
-    this.embedResampler = embeddings && embedRateHz !== ANALYSIS_RATE_HZ ? takeResampler(sourceRateHz, embedRateHz) : null;
+    this.resampler = new StreamingResampler(sourceRateHz, ANALYSIS_RATE_HZ);
+    this.embedResampler = embedRateHz !== undefined ? new StreamingResampler(sourceRateHz, embedRateHz) : null;
+    this.tail = new Float32Array(this.resampler.maxFlushOutput);
+    this.embedTail = new Float32Array(this.embedResampler?.maxFlushOutput ?? 0);
   }
 
-  /** Hands the resamplers back for the next file (after `finish`, or when the analysis failed). */
+  /** Starts a stream into `analyzer` (and `embeddings`, whose rate must be the one this front end was made for). */
+  attach(analyzer: UnitAnalyzer, embeddings: UnitEmbeddingCollector | undefined): void {
+    this.analyzer = analyzer;
+    this.embeddings = embeddings;
+  }
+
+  /** Hands the front end back for the next file (after `finish`, or when the analysis failed). */
   release(): void {
-    returnResampler(this.resampler);
-    if (this.embedResampler) returnResampler(this.embedResampler);
+    this.analyzer = undefined;
+    this.embeddings = undefined;
+    this.resampler.reset();
+    this.embedResampler?.reset();
+    giveIdle(IDLE_FRONT_ENDS, frontEndKey(this.sourceRateHz, this.embedRateHz), this);
   }
 
   push(channels: readonly Float32Array[], frameCount: number): void {
-    if (this.mono.length < frameCount) {
-      this.mono = new Float32Array(frameCount);
+    const analyzer = this.analyzer!;
+    if (this.capacityFrames < frameCount) {
+      this.capacityFrames = frameCount;
       this.resampled = new Float32Array(this.resampler.maxOutputFor(frameCount));
       if (this.embedResampler) this.embedResampled = new Float32Array(this.embedResampler.maxOutputFor(frameCount));
     }
-    mixdownToMono(channels, frameCount, this.mono);
+    // a mono block is its own mix (mixdownToMono would copy it unchanged)
+    let mono = channels[0]!;
+    if (channels.length !== 1) {
+      if (this.mono.length < frameCount) this.mono = new Float32Array(frameCount);
+      mixdownToMono(channels, frameCount, this.mono);
+      mono = this.mono;
+    }
     if (this.embedResampler) {
-      const count = this.embedResampler.process(this.mono, frameCount, this.embedResampled);
+      const count = this.embedResampler.process(mono, frameCount, this.embedResampled);
       if (count > 0) this.embeddings!.push(this.embedResampled, count);
     }
-    const produced = this.resampler.process(this.mono, frameCount, this.resampled);
+    const produced = this.resampler.process(mono, frameCount, this.resampled);
     if (produced > 0) {
       if (this.embeddings && !this.embedResampler) this.embeddings.push(this.resampled, produced);
-      this.analyzer.push(this.resampled, produced);
+      analyzer.push(this.resampled, produced);
     }
   }
 
   finish(): void {
+    const analyzer = this.analyzer!;
     if (this.embedResampler) {
-      const tail = new Float32Array(this.embedResampler.maxFlushOutput);
-      const count = this.embedResampler.flush(tail);
-      if (count > 0) this.embeddings!.push(tail, count);
+      const count = this.embedResampler.flush(this.embedTail);
+      if (count > 0) this.embeddings!.push(this.embedTail, count);
     }
-    const tail = new Float32Array(this.resampler.maxFlushOutput);
-    const produced = this.resampler.flush(tail);
+    const produced = this.resampler.flush(this.tail);
     if (produced > 0) {
-      if (this.embeddings && !this.embedResampler) this.embeddings.push(tail, produced);
-      this.analyzer.push(tail, produced);
+      if (this.embeddings && !this.embedResampler) this.embeddings.push(this.tail, produced);
+      analyzer.push(this.tail, produced);
     }
-    this.analyzer.finish();
+    analyzer.finish();
   }
 }
 
@@ -197,8 +262,8 @@ export async function analyzeFile(
     const embedRateHz = embedder?.sampleRateHz ?? ANALYSIS_RATE_HZ;
     const embeddings = embedder ? new UnitEmbeddingCollector(embedder) : undefined;
     const collector = new UnitCollector(reader.info.sampleRateHz, () => framesRead, embeddings, embedRateHz);
-    const analyzer = new UnitAnalyzer(collector.add, resolved, FFT_ENGINE);
-    const frontEnd = new MonoFrontEnd(reader.info.sampleRateHz, analyzer, embeddings, embedRateHz);
+    const analyzer = takeAnalyzer(resolved, collector.add);
+    const frontEnd = takeFrontEnd(reader.info.sampleRateHz, ownEmbedRate(embedder), analyzer, embeddings);
     try {
       for await (const block of reader.blocks(ANALYSIS_BLOCK_FRAMES)) {
         // no finiteness check here: the readers reject NaN/Inf in float PCM, decoders produce finite samples
@@ -209,6 +274,7 @@ export async function analyzeFile(
       frontEnd.finish();
     } finally {
       frontEnd.release();
+      returnAnalyzer(analyzer);
     }
     const unitEmbeddings = embeddings ? await embeddings.finish(collector.units.length) : undefined;
     return {
@@ -271,8 +337,8 @@ function analyzeSamplesWith(
   const frameCount = channels[0]?.length ?? 0;
   checkFinite(name, channels, frameCount, 0);
   const collector = new UnitCollector(sampleRateHz, () => frameCount, embeddings, embedRateHz);
-  const analyzer = new UnitAnalyzer(collector.add, resolved, FFT_ENGINE);
-  const frontEnd = new MonoFrontEnd(sampleRateHz, analyzer, embeddings, embedRateHz);
+  const analyzer = takeAnalyzer(resolved, collector.add);
+  const frontEnd = takeFrontEnd(sampleRateHz, embeddings && embedRateHz !== ANALYSIS_RATE_HZ ? embedRateHz : undefined, analyzer, embeddings);
   try {
     const blockFrames = ANALYSIS_BLOCK_FRAMES;
     for (let start = 0; start < frameCount; start += blockFrames) {
@@ -285,6 +351,7 @@ function analyzeSamplesWith(
     frontEnd.finish();
   } finally {
     frontEnd.release();
+    returnAnalyzer(analyzer);
   }
   const info: AudioInfo = {
     path: name,
@@ -304,4 +371,29 @@ function analyzeSamplesWith(
       audioSec: samplesToSeconds(frameCount, sampleRateHz),
     },
   };
+}
+
+/**
+ * Source rate whose front end `prepareAnalysis` builds: 44.1 kHz, the rate of most audio files (another
+ * rate's front end costs its first file ~30 ms in a fresh thread, mostly its polyphase table; built ahead
+ * for a rate that never comes, that would be wasted).
+ */
+const COMMON_SOURCE_RATE_HZ = 44100;
+
+/**
+ * Builds on this thread, ahead of the first file, what analysing it would build: the analyser for
+ * `options` (descriptor tables, filterbanks, FFT engines, WebAssembly kernels) and the front end
+ * (resamplers) for 44.1 kHz sources, with the embedder's resampling when `ports.embedder` runs at another
+ * rate. Meant for idle time before work arrives (a pool thread's `warm` task): the first file then starts
+ * without building them. Results are unaffected: what it builds is reset before every use. (It does not run
+ * the embedder: a first inference on silence cost more in a cold pass than it saved the first file.)
+ * @throws ParameterError on bad options.
+ */
+export function prepareAnalysis(options: Partial<AnalysisOptions> = {}, ports: AnalysisPorts = {}): void {
+  const analyzer = takeAnalyzer(resolveAnalysisOptions(options), NO_RECEIVER);
+  try {
+    takeFrontEnd(COMMON_SOURCE_RATE_HZ, ownEmbedRate(ports.embedder), analyzer, undefined).release();
+  } finally {
+    returnAnalyzer(analyzer);
+  }
 }

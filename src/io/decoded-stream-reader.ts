@@ -70,6 +70,59 @@ interface CursorStart {
   readonly firstChunkBytes?: number;
 }
 
+/**
+ * Block buffers of finished `blocks()` iterations, kept for the next ones (per thread): fresh arrays per
+ * file cost their zeroing and page faults every time (blocks of short files are sized to the file, so a
+ * kept buffer may be longer than a block: blocks are views of its start). At most `MAX_IDLE_BLOCK_BUFFERS`.
+ */
+const IDLE_BLOCK_BUFFERS: Float32Array[] = [];
+const MAX_IDLE_BLOCK_BUFFERS = 8;
+
+/** `count` channel buffers of at least `frames` samples (contents undefined: every block is written before it is yielded). */
+function takeBlockBuffers(count: number, frames: number): Float32Array[] {
+  const buffers: Float32Array[] = [];
+  for (let c = 0; c < count; c++) {
+    let best = -1;
+    for (let i = 0; i < IDLE_BLOCK_BUFFERS.length; i++) {
+      const length = IDLE_BLOCK_BUFFERS[i]!.length;
+      if (length >= frames && (best < 0 || length < IDLE_BLOCK_BUFFERS[best]!.length)) best = i;
+    }
+    buffers.push(best >= 0 ? IDLE_BLOCK_BUFFERS.splice(best, 1)[0]! : new Float32Array(frames));
+  }
+  return buffers;
+}
+
+function giveBlockBuffers(buffers: readonly Float32Array[]): void {
+  for (const buffer of buffers) {
+    if (IDLE_BLOCK_BUFFERS.length < MAX_IDLE_BLOCK_BUFFERS) {
+      IDLE_BLOCK_BUFFERS.push(buffer);
+      continue;
+    }
+    // keep the largest: a long file's blocks then never allocate
+    let smallest = 0;
+    for (let i = 1; i < IDLE_BLOCK_BUFFERS.length; i++) if (IDLE_BLOCK_BUFFERS[i]!.length < IDLE_BLOCK_BUFFERS[smallest]!.length) smallest = i;
+    if (IDLE_BLOCK_BUFFERS[smallest]!.length < buffer.length) IDLE_BLOCK_BUFFERS[smallest] = buffer;
+  }
+}
+
+/**
+ * Input chunk buffers of finished cursors whose codec copies its input, kept for the next cursors (per
+ * thread): a fresh 256 KiB buffer per chunk costs its zeroing and page faults, a visible part of
+ * reading many short files. At most `MAX_IDLE_CHUNK_BUFFERS`.
+ */
+const IDLE_CHUNK_BUFFERS: Uint8Array[] = [];
+const MAX_IDLE_CHUNK_BUFFERS = 4;
+
+/**
+ * True when `codec` declares that it copies every chunk before `decode` returns (`copiesInput`, read on
+ * every chunk: a codec that picks its decoder on the first chunk may say so from then on). Such a codec
+ * gets its chunks in one reused buffer; any other keeps a fresh buffer per chunk, as codec-parser may keep
+ * references to its input between calls.
+ */
+function copiesInput(codec: StreamCodec): boolean {
+  return (codec as { readonly copiesInput?: boolean }).copiesInput === true;
+}
+
 /** Sequential decoder state: hands out decoded frames in order, decoding more input on demand. */
 class DecodeCursor {
   /** Stream frame of the next frame handed out. */
@@ -85,6 +138,8 @@ class DecodeCursor {
   private flushed = false;
   private errorCount = 0;
   private firstError: string | undefined;
+  /** The reused input buffer (see `copiesInput`), taken on the first chunk that may use it. */
+  private chunkBuffer: Uint8Array | undefined;
 
   constructor(
     private readonly source: ByteSource,
@@ -93,6 +148,8 @@ class DecodeCursor {
     private readonly startOffset: number,
     private readonly wholeStream: Uint8Array | undefined,
     start: CursorStart | undefined,
+    /** Reuse one input buffer whatever the codec declares (tests; see `DecodedStreamReaderOptions.reuseInput`). */
+    private readonly reuseInput = false,
   ) {
     this.filePosition = start?.byteOffset ?? startOffset;
     this.position = start?.frame ?? 0;
@@ -147,6 +204,21 @@ class DecodeCursor {
 
   free(): void {
     this.codec.free();
+    const buffer = this.chunkBuffer;
+    this.chunkBuffer = undefined;
+    if (buffer !== undefined && IDLE_CHUNK_BUFFERS.length < MAX_IDLE_CHUNK_BUFFERS) IDLE_CHUNK_BUFFERS.push(buffer);
+  }
+
+  /** The next input chunk from the file: in the reused buffer when the codec copies its input, else a new buffer. */
+  private async readChunk(): Promise<Uint8Array> {
+    if (!this.reuseInput && !copiesInput(this.codec)) return this.source.readAt(this.filePosition, this.chunkBytes);
+    const size = Math.max(0, Math.min(this.chunkBytes, this.source.sizeBytes - this.filePosition));
+    if (this.chunkBuffer === undefined || this.chunkBuffer.length < size) {
+      const idle = IDLE_CHUNK_BUFFERS.pop();
+      this.chunkBuffer = idle !== undefined && idle.length >= size ? idle : new Uint8Array(Math.max(size, INPUT_CHUNK_BYTES));
+    }
+    const got = await this.source.readInto(this.chunkBuffer, 0, size, this.filePosition);
+    return this.chunkBuffer.subarray(0, got);
   }
 
   /** Decodes until a non-empty segment is ready; false at end of stream. */
@@ -160,12 +232,10 @@ class DecodeCursor {
         this.head = undefined;
         decoded = await this.guard(() => this.codec.decode(head));
       } else if (!this.inputDone) {
-        // A fresh buffer per chunk (codec-parser may keep references to its input between calls), or the
+        // The next chunk (a fresh buffer unless the codec copies its input, see `readChunk`), or the
         // already-read bytes of a small file (never written to).
         const chunk =
-          this.wholeStream !== undefined
-            ? this.wholeStream.subarray(this.filePosition - this.startOffset)
-            : await this.source.readAt(this.filePosition, this.chunkBytes);
+          this.wholeStream !== undefined ? this.wholeStream.subarray(this.filePosition - this.startOffset) : await this.readChunk();
         this.chunkBytes = Math.min(INPUT_CHUNK_BYTES, this.chunkBytes * 2);
         this.filePosition += chunk.length;
         if (chunk.length === 0 || this.filePosition >= this.source.sizeBytes) this.inputDone = true;
@@ -222,6 +292,11 @@ class DecodeCursor {
 export interface DecodedStreamReaderOptions {
   /** Let `readRange` seek in native FLAC and MP3 (default true); false decodes forward only (benchmark baseline). */
   readonly seek?: boolean;
+  /**
+   * Read every input chunk into one reused buffer (default: only for a codec that declares `copiesInput`).
+   * Only for codecs that copy their input: tests of the reused-buffer path.
+   */
+  readonly reuseInput?: boolean;
 }
 
 export class DecodedStreamReader implements AudioFileReader {
@@ -235,6 +310,7 @@ export class DecodedStreamReader implements AudioFileReader {
   /** As `seeker`, for MP3 streams. */
   private mp3Seeker: Mp3Seeker | null | undefined;
   private closed = false;
+  private readonly reuseInput: boolean;
 
   constructor(
     private readonly source: ByteSource,
@@ -245,6 +321,7 @@ export class DecodedStreamReader implements AudioFileReader {
     private readonly wholeStream?: Uint8Array,
     options: DecodedStreamReaderOptions = {},
   ) {
+    this.reuseInput = options.reuseInput === true;
     if (options.seek === false) {
       this.seeker = null;
       this.mp3Seeker = null;
@@ -258,20 +335,25 @@ export class DecodedStreamReader implements AudioFileReader {
       // A short file needs no full-size buffers; the floor keeps a header that understates the length cheap.
       const known = this.info.frameCount;
       const size = known !== undefined ? Math.min(blockFrames, Math.max(known, MIN_BUFFER_FRAMES)) : blockFrames;
-      const channels = allocateChannels(this.info.channelCount, size);
-      let startFrame = 0;
-      while (true) {
-        const frames = await cursor.read(channels, 0, size);
-        if (frames === 0) break;
-        yield {
-          channels: frames === size ? channels : channels.map((ch) => ch.subarray(0, frames)),
-          frameCount: frames,
-          startFrame,
-        };
-        startFrame += frames;
-        if (frames < size) break;
+      const buffers = takeBlockBuffers(this.info.channelCount, size);
+      try {
+        const channels = buffers.map((buffer) => (buffer.length === size ? buffer : buffer.subarray(0, size)));
+        let startFrame = 0;
+        while (true) {
+          const frames = await cursor.read(channels, 0, size);
+          if (frames === 0) break;
+          yield {
+            channels: frames === size ? channels : channels.map((ch) => ch.subarray(0, frames)),
+            frameCount: frames,
+            startFrame,
+          };
+          startFrame += frames;
+          if (frames < size) break;
+        }
+        if (startFrame === 0) throw cursor.nothingDecodedError();
+      } finally {
+        giveBlockBuffers(buffers);
       }
-      if (startFrame === 0) throw cursor.nothingDecodedError();
     } finally {
       this.releaseCursor(cursor);
     }
@@ -425,7 +507,7 @@ export class DecodedStreamReader implements AudioFileReader {
     } catch (error) {
       throw new DecodeError(this.source.path, "corrupt", `cannot start the ${this.codecFormat} decoder: ${(error as Error).message}`, { cause: error });
     }
-    const cursor = new DecodeCursor(this.source, codec, this.info, this.startOffset, this.wholeStream, start);
+    const cursor = new DecodeCursor(this.source, codec, this.info, this.startOffset, this.wholeStream, start, this.reuseInput);
     this.liveCursors.add(cursor);
     if (start?.seeked === true) this.seekedCursors.add(cursor);
     return cursor;

@@ -131,6 +131,16 @@ class PffftEngine implements RealFftEngine {
   private readonly windowSources: (Float32Array | Float64Array | null)[] = [];
   /** Slot to overwrite on the next miss (round robin). */
   private nextWindowSlot = 0;
+  /**
+   * Views of the module's memory and of the last spectrum given to `inverse`, made once instead of per
+   * call (a subarray is an object: one per frame was most of the analysis's young garbage). Rebuilt when
+   * the memory grows (a new heap) or the caller's array changes.
+   */
+  private viewHeap: Float32Array | null = null;
+  private magnitudeView: Float32Array = new Float32Array(0);
+  private outputTailView: Float32Array = new Float32Array(0);
+  private spectrumSource: ArrayLike<number> | null = null;
+  private spectrumTailView: Float32Array | Float64Array = new Float32Array(0);
 
   constructor(
     module: PffftModule,
@@ -150,6 +160,16 @@ class PffftEngine implements RealFftEngine {
       this.windowPtrs.push(wasm.f(size * 8));
       this.windowSources.push(null);
     }
+  }
+
+  /** Makes the memory views again when `heap` is not the one they were made on. */
+  private viewsOn(heap: Float32Array): void {
+    if (this.viewHeap === heap) return;
+    this.viewHeap = heap;
+    const o = this.outputPtr >> 2;
+    const m = this.magnitudePtr >> 2;
+    this.outputTailView = heap.subarray(o + 2, o + this.size);
+    this.magnitudeView = heap.subarray(m, m + (this.size >> 1));
   }
 
   /** Byte offset of `window`'s values in the module's memory, copying them to a slot on first use. */
@@ -188,7 +208,8 @@ class PffftEngine implements RealFftEngine {
     // ordered real output: [X0.re, X(N/2).re, X1.re, X1.im, ...]
     out[0] = heap[o]!;
     out[1] = 0;
-    out.set(heap.subarray(o + 2, o + n), 2);
+    this.viewsOn(heap);
+    out.set(this.outputTailView, 2);
     out[n] = heap[o + 1]!;
     out[n + 1] = 0;
   }
@@ -229,8 +250,9 @@ class PffftEngine implements RealFftEngine {
     if (this.kernels !== null) {
       // pair 0 holds (X0.re, X(N/2).re): its "modulus" is overwritten below
       this.kernels.magnitude(this.outputPtr, this.magnitudePtr, half);
-      const m = this.magnitudePtr >> 2;
-      out.set(heap.subarray(m, m + last));
+      this.viewsOn(heap);
+      if (last === half) out.set(this.magnitudeView);
+      else out.set(this.magnitudeView.subarray(0, last));
     } else {
       for (let k = 1; k < last; k++) {
         const re = heap[o + 2 * k]!;
@@ -249,7 +271,11 @@ class PffftEngine implements RealFftEngine {
     heap[inBase] = spectrum[0]!;
     heap[inBase + 1] = spectrum[n]!;
     if (spectrum instanceof Float32Array || spectrum instanceof Float64Array) {
-      heap.set(spectrum.subarray(2, n), inBase + 2);
+      if (this.spectrumSource !== spectrum || this.spectrumTailView.length !== n - 2) {
+        this.spectrumSource = spectrum;
+        this.spectrumTailView = spectrum.subarray(2, n);
+      }
+      heap.set(this.spectrumTailView, inBase + 2);
     } else {
       for (let i = 2; i < n; i++) heap[inBase + i] = spectrum[i]!;
     }

@@ -45,9 +45,18 @@ function giveBatchBuffer(buffer: Float32Array<ArrayBuffer>): void {
   if (IDLE_BATCH_BUFFERS[smallest]!.length < buffer.length) IDLE_BATCH_BUFFERS[smallest] = buffer;
 }
 
+/** First size of a collector's signal buffer: 65536 samples (3 s at 22.05 kHz). */
+const INITIAL_SIGNAL_SAMPLES = 1 << 16;
+/**
+ * Signal buffers of finished collectors, kept for the next ones (per thread): a fresh 256 KiB array per
+ * file costs its zeroing and page faults every time. At most `MAX_IDLE_SIGNAL_BUFFERS`.
+ */
+const IDLE_SIGNAL_BUFFERS: Float32Array[] = [];
+const MAX_IDLE_SIGNAL_BUFFERS = 2;
+
 export class UnitEmbeddingCollector {
   /** Samples `[base, base + length)` of the stream. */
-  private buffer = new Float32Array(1 << 16);
+  private buffer = IDLE_SIGNAL_BUFFERS.pop() ?? new Float32Array(INITIAL_SIGNAL_SAMPLES);
   private base = 0;
   private length = 0;
   /** Samples before this position are no longer needed (the last closed unit ended there). */
@@ -75,7 +84,7 @@ export class UnitEmbeddingCollector {
       this.length -= drop;
     }
     if (this.length + count > this.buffer.length) {
-      let size = this.buffer.length;
+      let size = Math.max(this.buffer.length, INITIAL_SIGNAL_SAMPLES);
       while (size < this.length + count) size *= 2;
       const grown = new Float32Array(size);
       grown.set(this.buffer.subarray(0, this.length));
@@ -130,9 +139,16 @@ export class UnitEmbeddingCollector {
     });
   }
 
-  /** Flushes and returns one embedding (or null for silent units) per unit index seen. */
+  /**
+   * Flushes and returns one embedding (or null for silent units) per unit index seen. The collector is
+   * done afterwards (its signal buffer goes to the next collector of this thread).
+   */
   async finish(unitCount: number): Promise<(Float32Array | null)[]> {
     await this.flush();
+    if (this.buffer.length > 0 && IDLE_SIGNAL_BUFFERS.length < MAX_IDLE_SIGNAL_BUFFERS) IDLE_SIGNAL_BUFFERS.push(this.buffer);
+    this.buffer = NO_SAMPLES;
+    this.base = 0;
+    this.length = 0;
     return Array.from({ length: unitCount }, (_, i) => this.results[i] ?? null);
   }
 }

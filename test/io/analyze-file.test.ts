@@ -4,7 +4,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ANALYSIS_RATE_HZ } from "../../src/core/analysis/analysis-config.js";
 import { DESCRIPTOR_COUNT } from "../../src/core/analysis/schema.js";
 import { AnalysisError, DecodeError } from "../../src/core/errors.js";
-import { analyzeFile, analyzeSamples } from "../../src/io/analyze-file.js";
+import { analyzeClip, analyzeFile, analyzeSamples, prepareAnalysis } from "../../src/io/analyze-file.js";
+import type { UnitEmbedderPort } from "../../src/io/unit-embedding-collector.js";
 import { encodeWav } from "../../src/io/wav-writer.js";
 import { CORPUS_DIR, tempDir } from "../helpers/corpus.js";
 import { addNoiseBurst, seededRandom } from "../helpers/signals.js";
@@ -48,7 +49,7 @@ describe("analyzeFile", () => {
     fromFile.units.forEach((u, i) => expect(Array.from(u.vector)).toEqual(Array.from(fromMemory.units[i]!.vector)));
   });
 
-  it("gives identical units when files run one after another or concurrently (reused resamplers start clean)", async () => {
+  it("gives identical units when files run one after another or concurrently (reused analysers and front ends start clean)", async () => {
     const unitsOf = (analysis: { units: { startFrame: number; endFrame: number; vector: Float32Array }[] }): unknown =>
       analysis.units.map((u) => [u.startFrame, u.endFrame, Array.from(u.vector)]);
     const paths: string[] = [];
@@ -63,6 +64,45 @@ describe("analyzeFile", () => {
     for (const path of [...paths, ...paths]) sequential.push(await analyzeFile(path));
     const concurrent = await Promise.all([...paths, ...paths].map((path) => analyzeFile(path)));
     [...sequential, ...concurrent].forEach((analysis, i) => expect(unitsOf(analysis)).toEqual(unitsOf(first[i % 2]!)));
+  });
+
+  it("gives identical units before and after prepareAnalysis, and leaves the embedder alone", () => {
+    const unitsOf = (analysis: { units: { startFrame: number; endFrame: number; vector: Float32Array }[] }): unknown =>
+      analysis.units.map((u) => [u.startFrame, u.endFrame, Array.from(u.vector)]);
+    const clips = [44100, 48000].map((rateHz) => ({ rateHz, mono: burstsAt(rateHz, [0.1, 0.45], 0.9) }));
+    const before = clips.map(({ rateHz, mono }) => unitsOf(analyzeSamples([mono, mono], rateHz)));
+    let calls = 0;
+    const embedder: UnitEmbedderPort = {
+      sampleRateHz: 16000,
+      size: 1,
+      maxUnitSamples: 8000,
+      async embedUnits(_mono, units) {
+        calls++;
+        return units.map(() => Float32Array.of(1));
+      },
+    };
+    prepareAnalysis({}, { embedder });
+    prepareAnalysis({ segment: "grid" });
+    expect(calls).toBe(0);
+    clips.forEach(({ rateHz, mono }, i) => expect(unitsOf(analyzeSamples([mono, mono], rateHz))).toEqual(before[i]));
+  });
+
+  it("embeds clips one after another whatever their lengths, with a model at another rate (a reused front end's buffers grow for both rates)", async () => {
+    const embedder: UnitEmbedderPort = {
+      sampleRateHz: 16000,
+      size: 1,
+      maxUnitSamples: 4000,
+      async embedUnits(mono, units) {
+        return units.map((u) => Float32Array.of(u.endSample - u.startSample));
+      },
+    };
+    // 4101 then 4102 frames at 44.1 kHz: the second needs no more analysis-rate output, but one more 16 kHz sample
+    for (const frames of [4101, 4102, 4101, 4109, 4110]) {
+      const mono = burstsAt(44100, [0.01], frames / 44100);
+      const analysis = await analyzeClip([mono, mono], 44100, {}, "clip", { embedder });
+      expect(analysis.units.length).toBe(1);
+      expect(analysis.embeddings?.length).toBe(1);
+    }
   });
 
   it("analyses a CC0 corpus FLAC into finite descriptor vectors", async () => {

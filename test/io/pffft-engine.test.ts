@@ -64,6 +64,26 @@ describe("PFFFT engine", () => {
     }
   });
 
+  it("gives the same spectra after the module's memory grew (its views are made again)", () => {
+    const random = seededRandom(5);
+    const frame = Float32Array.from({ length: 1024 }, () => 2 * random() - 1);
+    const window = Float32Array.from({ length: 1024 }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / 1023));
+    const fft = new RealFft(1024, factory);
+    const run = (): number[][] => {
+      const amplitude = new Float32Array(512);
+      fft.windowedAmplitude(frame, window, amplitude);
+      const spectrum = new Float64Array(2048);
+      fft.forwardInterleaved(frame, spectrum);
+      const signal = new Float64Array(1024);
+      fft.inverseInterleaved(spectrum, signal);
+      return [Array.from(amplitude), Array.from(spectrum.subarray(0, 1026)), Array.from(signal)];
+    };
+    const before = run();
+    // a 2^19-point engine needs ~24 MiB more than the module's first 16 MiB: its memory grows
+    new RealFft(1 << 19, factory);
+    expect(run()).toEqual(before);
+  });
+
   it("shares one engine per size within a thread (no WebAssembly memory per file)", () => {
     expect(factory!(1024)).toBe(factory!(1024));
     expect(factory!(2048)).not.toBe(factory!(1024));

@@ -43,6 +43,24 @@ describe("UnitEmbeddingCollector", () => {
     ]);
   });
 
+  it("hands units their own samples when it reuses the signal buffer of a finished collector", async () => {
+    const port = probePort(1 << 20);
+    const before = new UnitEmbeddingCollector(port);
+    before.push(Float32Array.from({ length: 90000 }, () => -7), 90000);
+    before.addUnit(0, 0, 90000, false);
+    await before.finish(1);
+    const collector = new UnitEmbeddingCollector(port);
+    collector.push(ramp(0, 3000), 3000);
+    collector.push(ramp(3000, 100000), 100000);
+    collector.addUnit(0, 10, 2990, false);
+    collector.addUnit(1, 2990, 103000, false);
+    const out = await collector.finish(2);
+    expect(out.map((v) => Array.from(v!))).toEqual([
+      [10, 2989, 2980],
+      [2990, 102999, 100010],
+    ]);
+  });
+
   it("cuts long units to the model's reach and gives silent units no embedding", async () => {
     const port = probePort(2048);
     const collector = new UnitEmbeddingCollector(port);

@@ -12,7 +12,7 @@
  * sits roughly in the second half of that frame; `onsetFrameToSample` maps a novelty peak back to the
  * sample where the attack begins (calibrated with click trains, see the test).
  */
-import { Float32LogBatch } from "../dsp/fast-log.js";
+import { BandLogs } from "../dsp/band-logs.js";
 import { ParameterError } from "../errors.js";
 
 /** Options of `SuperFluxNovelty`. */
@@ -158,6 +158,7 @@ export class SuperFluxNovelty {
   /** Frames between compared spectra (`mu`). */
   readonly diffFrames: number;
   private readonly binCount: number;
+  /** The filterbank (shared, read-only): band b weights bins `starts[b] ..` with `weights[offsets[b] ..]`. */
   private readonly starts: Int32Array;
   private readonly lengths: Int32Array;
   private readonly offsets: Int32Array;
@@ -167,8 +168,8 @@ export class SuperFluxNovelty {
   /** `diffFrames` rows of maximum-filtered log spectra, ring-indexed by frame count. */
   private readonly history: Float32Array;
   private readonly current: Float32Array;
-  /** log10(lambda x + 1) of every band, in one batch (see `fast-log.ts`). */
-  private readonly logs: Float32LogBatch;
+  /** The filterbank and log10(lambda x + 1) of every band (see `band-logs.ts`). */
+  private readonly bands: BandLogs;
   private framesSeen = 0;
 
   /**
@@ -216,7 +217,15 @@ export class SuperFluxNovelty {
     this.diffFrames = opts.diffFrames > 0 ? opts.diffFrames : superFluxDiffFrames(frameSizeSamples, hopSizeSamples);
     this.history = new Float32Array(this.diffFrames * this.bandCount);
     this.current = new Float32Array(this.bandCount);
-    this.logs = new Float32LogBatch(this.bandCount);
+    this.bands = new BandLogs({ starts: this.starts, lengths: this.lengths, offsets: this.offsets, weights: this.weights }, this.binCount, { square: false });
+  }
+
+  /**
+   * The buffer `process` reads the spectrum from: a caller that writes each frame's amplitude here (and
+   * passes it to `process`) saves a copy per frame.
+   */
+  get spectrum(): Float32Array {
+    return this.bands.spectrum;
   }
 
   /**
@@ -224,47 +233,17 @@ export class SuperFluxNovelty {
    * @param amplitude `|FFT|` of the Hann-windowed frame, `frameSize / 2` bins (bin k at k·rate/frameSize Hz),
    *   unnormalised (a full-scale sine gives a peak near frameSize / 4)
    * @returns the frame's novelty (>= 0); frames before the first are treated as silence
+   * @throws ParameterError when `amplitude` holds fewer than `frameSize / 2` bins
    */
   process(amplitude: Float32Array): number {
     const bands = this.bandCount;
     const current = this.current;
-    const starts = this.starts;
-    const lengths = this.lengths;
-    const offsets = this.offsets;
-    const weights = this.weights;
-    const lambda = this.logMultiplier;
-    const args = this.logs.args;
-    // two bands at a time: each band's sum keeps its own order, but the two dependency chains overlap
-    let b = 0;
-    for (; b + 1 < bands; b += 2) {
-      const start0 = starts[b]!;
-      const length0 = lengths[b]!;
-      const offset0 = offsets[b]!;
-      const start1 = starts[b + 1]!;
-      const length1 = lengths[b + 1]!;
-      const offset1 = offsets[b + 1]!;
-      const common = length0 < length1 ? length0 : length1;
-      let sum0 = 0;
-      let sum1 = 0;
-      let i = 0;
-      for (; i < common; i++) {
-        sum0 += weights[offset0 + i]! * amplitude[start0 + i]!;
-        sum1 += weights[offset1 + i]! * amplitude[start1 + i]!;
-      }
-      for (let j = i; j < length0; j++) sum0 += weights[offset0 + j]! * amplitude[start0 + j]!;
-      for (let j = i; j < length1; j++) sum1 += weights[offset1 + j]! * amplitude[start1 + j]!;
-      args[b] = lambda * sum0 + 1;
-      args[b + 1] = lambda * sum1 + 1;
+    const spectrum = this.bands.spectrum;
+    if (amplitude !== spectrum) {
+      if (amplitude.length < this.binCount) throw new ParameterError(`SuperFlux.process: ${this.binCount} bins needed, got ${amplitude.length}`);
+      spectrum.set(amplitude.length === this.binCount ? amplitude : amplitude.subarray(0, this.binCount));
     }
-    if (b < bands) {
-      const start = starts[b]!;
-      const length = lengths[b]!;
-      const offset = offsets[b]!;
-      let sum = 0;
-      for (let i = 0; i < length; i++) sum += weights[offset + i]! * amplitude[start + i]!;
-      args[b] = lambda * sum + 1;
-    }
-    this.logs.log10(bands, current);
+    this.bands.log10(this.logMultiplier, 1, current);
     // The history row for this frame's slot holds the max-filtered spectrum of frame n - mu; it is read
     // (band b) before it is overwritten with this frame's (band b - 1 once band b is known, for 3 bands).
     const row = (this.framesSeen % this.diffFrames) * bands;

@@ -281,6 +281,38 @@ export class Segmenter {
     this.ringMask = capacity - 1;
   }
 
+  /**
+   * Readies the segmenter for a new stream (frame 0 next), with the same options and buffers: it then
+   * segments exactly as a new instance would.
+   */
+  reset(): void {
+    this.out.length = 0;
+    this.rms.fill(0);
+    this.novelty.fill(0);
+    this.nextFrame = 0;
+    this.finished = false;
+    this.queue.fill(0);
+    this.queueHead = 0;
+    this.queueTail = 0;
+    this.lastQueued = -1;
+    this.cursor = 0;
+    this.inRegion = false;
+    this.regionFirst = -1;
+    this.pendingStart = -1;
+    this.pendingDeadline = -1;
+    this.openStart = -1;
+    this.silentRunStart = -1;
+    this.dipBoundary = -1;
+    this.heldStart = -1;
+    this.heldEnd = -1;
+    this.heldPadding = false;
+    this.shortStart = -1;
+    this.gapStart = 0;
+    this.nextCell = 0;
+    this.firstSounding = -1;
+    this.lastSounding = -1;
+  }
+
   /** Oldest frame index the segmenter may still put into a future segment (earlier frame rows can be dropped). */
   get oldestNeededFrame(): number {
     const mode = this.options.mode;

@@ -6,7 +6,7 @@
  * peak picking -> segmentation -> (when a unit closes) summary of its frames into a vector.
  * Memory is bounded by the longest open unit (`maxUnitMs`), not by the length of the file.
  */
-import { ANALYSIS_RATE_HZ, FRAME_SIZE_SAMPLES, HOP_SIZE_SAMPLES, SPECTRUM_BINS } from "./analysis-config.js";
+import { ANALYSIS_RATE_HZ, FRAME_SIZE_SAMPLES, HOP_SIZE_SAMPLES } from "./analysis-config.js";
 import { resolveAnalysisOptions, type AnalysisOptions } from "./analysis-params.js";
 import { FrameDescriptorExtractor } from "./descriptors/frame-descriptor-extractor.js";
 import { FRAME, FRAME_FEATURE_COUNT } from "./frame-features.js";
@@ -53,10 +53,11 @@ export class UnitAnalyzer {
   readonly options: AnalysisOptions;
   private readonly framer = new StftFramer(FRAME_SIZE_SAMPLES, HOP_SIZE_SAMPLES);
   private readonly window = hannWindow(FRAME_SIZE_SAMPLES);
-  private readonly amplitude = new Float32Array(SPECTRUM_BINS);
   private readonly fft: RealFft;
   private readonly descriptors = new FrameDescriptorExtractor(ANALYSIS_RATE_HZ, FRAME_SIZE_SAMPLES);
   private readonly novelty = new SuperFluxNovelty(ANALYSIS_RATE_HZ, FRAME_SIZE_SAMPLES, HOP_SIZE_SAMPLES);
+  /** Each frame's magnitudes (`SPECTRUM_BINS`), in the buffer the novelty reads them from (no copy per frame). */
+  private readonly amplitude = this.novelty.spectrum;
   private readonly pitch: YinPitch;
   private readonly peaks: OnsetPeakPicker;
   private readonly segmenter: Segmenter;
@@ -64,7 +65,7 @@ export class UnitAnalyzer {
   private readonly accumulator = new UnitAccumulator();
   private readonly hopSec = samplesToSeconds(HOP_SIZE_SAMPLES, ANALYSIS_RATE_HZ);
   private readonly onFrame = (frame: Float32Array, frameIndex: number): void => this.processFrame(frame, frameIndex);
-  private readonly emit: (segment: AnalysedSegment) => void;
+  private emit: (segment: AnalysedSegment) => void;
   private readonly lastDescribed = new Float32Array(FRAME_FEATURE_COUNT);
   private hasDescribed = false;
   private lastF0Midi = 0;
@@ -107,6 +108,28 @@ export class UnitAnalyzer {
     const minUnitFrames = Math.ceil((this.options.minUnitMs / 1000) * framesPerSec);
     // the segmenter may look back 2 x max + 2 x min unit lengths; the ring grows beyond this if needed
     this.ring = new FrameRing(Math.min(1 << 16, 2 * maxUnitFrames + 2 * minUnitFrames + 64));
+  }
+
+  /**
+   * Readies the analyser for a new stream with the same options, keeping its buffers and tables: the
+   * units of the next stream are exactly those a new analyser would emit (allocating them per file was a
+   * visible part of analysing short files).
+   * @param emit receiver of the next stream's units (default: the current one).
+   */
+  reset(emit: (segment: AnalysedSegment) => void = this.emit): void {
+    this.emit = emit;
+    this.framer.reset();
+    this.descriptors.reset();
+    this.novelty.reset();
+    this.peaks.reset();
+    this.segmenter.reset();
+    this.ring.reset();
+    this.lastDescribed.fill(0);
+    this.hasDescribed = false;
+    this.lastF0Midi = 0;
+    this.lastConfidence = 0;
+    this.framesSeen = 0;
+    this.finished = false;
   }
 
   /** Samples pushed so far (analysis rate). */

@@ -13,6 +13,8 @@
  * values in 100,000), and for zero, negative, subnormal, infinite or NaN arguments, Math.log* itself is used.
  */
 
+import { createBandLogsKernel, type BandLogsKernel, type LogTables } from "./band-logs-wasm.js";
+
 /** Mantissa buckets: 256, indexed by the top 8 mantissa bits. */
 const BUCKET_BITS = 8;
 const BUCKETS = 1 << BUCKET_BITS;
@@ -32,20 +34,49 @@ const RELATIVE_MARGIN = Math.pow(2, -40);
 const ABSOLUTE_MARGIN = Math.pow(2, -50);
 /** Index of the high 32-bit word (sign, exponent, top of the mantissa) of a double in a Uint32Array view. */
 const HIGH_WORD = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+/** The tables and constants, as the WebAssembly kernel receives them. */
+export const FAST_LOG_TABLES: LogTables = {
+  scale: SCALE,
+  inverse: INVERSE,
+  logC: LOG_C,
+  ln2: LN2,
+  relativeMargin: RELATIVE_MARGIN,
+  absoluteMargin: ABSOLUTE_MARGIN,
+};
+
+/** Options of `Float32LogBatch`. */
+export interface Float32LogBatchOptions {
+  /** Use the WebAssembly kernel when the runtime has it (default true); false forces the JavaScript loop. */
+  readonly wasm?: boolean;
+}
 
 /**
- * A batch of logarithm arguments and the code that takes their logarithms to float32. Allocates its
+ * A batch of logarithm arguments and the code that takes their logarithms to float32: the same method in
+ * WebAssembly (`band-logs-wasm.ts`, the same results) where available, else in JavaScript. Allocates its
  * argument array once; `log10` and `ln` are allocation-free.
  */
 export class Float32LogBatch {
   /** Write the arguments here (`args[0 .. count)`), then call `log10` or `ln`. */
   readonly args: Float64Array;
   private readonly words: Uint32Array;
+  private readonly kernel: BandLogsKernel | null;
+  /** `kernel.results` of the last batch's length (made once per length, not per call). */
+  private resultsView: Float32Array = new Float32Array(0);
 
-  /** @param capacity the most arguments per batch (integer >= 1). */
-  constructor(capacity: number) {
-    this.args = new Float64Array(Math.max(1, capacity));
-    this.words = new Uint32Array(this.args.buffer);
+  /**
+   * @param capacity the most arguments per batch (integer >= 1).
+   * @param options `wasm: false` forces the JavaScript loop.
+   */
+  constructor(capacity: number, options: Float32LogBatchOptions = {}) {
+    const size = Math.max(1, capacity);
+    this.kernel = options.wasm === false ? null : createBandLogsKernel(undefined, 0, false, size, FAST_LOG_TABLES);
+    this.args = this.kernel?.args ?? new Float64Array(size);
+    this.words = new Uint32Array(this.args.buffer, this.args.byteOffset, 2 * size);
+  }
+
+  /** True when the WebAssembly kernel takes the logarithms. */
+  get accelerated(): boolean {
+    return this.kernel !== null;
   }
 
   /**
@@ -66,6 +97,18 @@ export class Float32LogBatch {
 
   private run(count: number, out: Float32Array, outOffset: number, decimal: boolean): void {
     const args = this.args;
+    const kernel = this.kernel;
+    if (kernel !== null) {
+      const fallbacks = kernel.logs(count, decimal ? LOG10_E : 1);
+      if (this.resultsView.length !== count) this.resultsView = kernel.results.subarray(0, count);
+      out.set(this.resultsView, outOffset);
+      const positions = kernel.fallbacks;
+      for (let k = 0; k < fallbacks; k++) {
+        const i = positions[k]!;
+        out[outOffset + i] = decimal ? Math.log10(args[i]!) : Math.log(args[i]!);
+      }
+      return;
+    }
     const words = this.words;
     const factor = decimal ? LOG10_E : 1;
     for (let i = 0; i < count; i++) {

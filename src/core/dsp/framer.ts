@@ -73,9 +73,8 @@ export class StftFramer {
     let offset = 0;
     while (offset < inputLength) {
       const take = Math.min(inputLength - offset, frameSize - this.filled);
-      const filled = this.filled;
-      for (let i = 0; i < take; i++) pending[filled + i] = input[offset + i]!;
-      this.filled = filled + take;
+      copySamples(input, offset, pending, this.filled, take);
+      this.filled += take;
       offset += take;
       if (this.filled === frameSize) this.emit(onFrame);
     }
@@ -122,4 +121,13 @@ export class StftFramer {
     this.filled = frameSize - hop;
     onFrame(this.frame, index);
   }
+}
+
+/**
+ * `to[toOffset + i] = from[fromOffset + i]` for i < count. A function of its own, not a loop inside `push`:
+ * V8 compiled `push` on-stack at this loop during the first frame, before `emit` had ever run, and that
+ * code then bailed out at `emit` on every later stream (42 deoptimisations in a cold pass over the corpus).
+ */
+function copySamples(from: Float32Array, fromOffset: number, to: Float32Array, toOffset: number, count: number): void {
+  for (let i = 0; i < count; i++) to[toOffset + i] = from[fromOffset + i]!;
 }

@@ -13,7 +13,7 @@
  */
 
 import { ParameterError } from "../errors.js";
-import { Float32LogBatch } from "./fast-log.js";
+import { BandLogs } from "./band-logs.js";
 import { RealFft, type RealFftEngineFactory } from "./fft.js";
 import { applyMelFilterBank, applyMelFilterBankToSquares, createMelFilterBank, logCompress, type LogCompression, type MelFilterBank, type MelNorm, type MelScale } from "./mel.js";
 
@@ -96,8 +96,10 @@ export class LogMelFramer {
   private readonly fft: RealFft;
   private readonly frame: Float32Array;
   private readonly magnitude: Float32Array;
-  /** Mel energies of one frame, then the arguments of their logarithms. */
-  private readonly logs: Float32LogBatch;
+  /** Mel energies of one frame, for the "db" compression. */
+  private readonly mel: Float64Array;
+  /** For "ln" and "log10": the bank and the logarithms of `mel + offset` (see `band-logs.ts`), reading its own spectrum buffer. */
+  private readonly melLogs: BandLogs | null;
 
   /**
    * @param engineFactory optional accelerated FFT (PFFFT): faster, float32 rounding in the transform
@@ -121,8 +123,16 @@ export class LogMelFramer {
     this.windowLeadSamples = config.center ? (fftSize >> 1) - ((fftSize - windowSamples) >> 1) : 0;
     this.window = modelWindow(config.window, windowSamples);
     this.frame = new Float32Array(fftSize);
-    this.magnitude = new Float32Array(fftSize / 2 + 1);
-    this.logs = new Float32LogBatch(config.mel.bands);
+    this.mel = new Float64Array(config.mel.bands);
+    const bank = this.bank;
+    this.melLogs =
+      config.log.kind === "db"
+        ? null
+        : new BandLogs({ starts: bank.firstBin, lengths: bank.binCount, offsets: bank.offset, weights: bank.weights }, bank.spectrumBins, {
+            square: config.mel.power === 2,
+          });
+    // |X_k| goes straight to the buffer the bank reads
+    this.magnitude = this.melLogs?.spectrum ?? new Float32Array(fftSize / 2 + 1);
     this.silenceValue = logCompress(0, config.log);
   }
 
@@ -181,19 +191,18 @@ export class LogMelFramer {
     // |X_k| straight from the engine's buffers (PFFFT computes in float32 anyway), squared for power
     const magnitude = this.magnitude;
     this.fft.windowedAmplitude(frame, window, magnitude);
-    const mel = this.logs.args;
-    if (this.config.mel.power === 2) applyMelFilterBankToSquares(this.bank, magnitude, mel);
-    else applyMelFilterBank(this.bank, magnitude, mel);
     const log = this.config.log;
-    const bands = this.bandCount;
-    if (log.kind === "db") {
-      for (let m = 0; m < bands; m++) out[base + m] = logCompress(mel[m]!, log);
+    const melLogs = this.melLogs;
+    if (melLogs !== null) {
+      // ln / log10 (mel + offset) rounded to float32 as `out` stores them (see `band-logs.ts`)
+      if (log.kind === "ln") melLogs.ln(1, log.offset, out, base);
+      else melLogs.log10(1, log.offset, out, base);
       return;
     }
-    // ln / log10 (x + offset) rounded to float32 as `out` stores them, in one batch (see `fast-log.ts`)
-    const offset = log.offset;
-    for (let m = 0; m < bands; m++) mel[m] = mel[m]! + offset;
-    if (log.kind === "ln") this.logs.ln(bands, out, base);
-    else this.logs.log10(bands, out, base);
+    const mel = this.mel;
+    if (this.config.mel.power === 2) applyMelFilterBankToSquares(this.bank, magnitude, mel);
+    else applyMelFilterBank(this.bank, magnitude, mel);
+    const bands = this.bandCount;
+    for (let m = 0; m < bands; m++) out[base + m] = logCompress(mel[m]!, log);
   }
 }

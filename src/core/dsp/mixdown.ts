@@ -1,6 +1,22 @@
-/** Multichannel -> mono mixdown, the first step of the analysis front end. */
+/**
+ * Multichannel -> mono mixdown, the first step of the analysis front end. Stereo blocks go through a
+ * WebAssembly SIMD kernel (`mixdown-simd.ts`, the same values) where available.
+ */
 
 import { ParameterError } from "../errors.js";
+import { createStereoMixKernel, type StereoMixKernel } from "./mixdown-simd.js";
+
+/** Stereo mixes shorter than this stay in JavaScript (copying in and out costs more than it saves): 256 frames. */
+const MIN_KERNEL_FRAMES = 256;
+/** Frames the stereo kernel mixes per call: 16384 (its memory: 3 x 64 KiB). */
+const KERNEL_BLOCK_FRAMES = 16384;
+/** This thread's stereo kernel: undefined until first needed, null without WebAssembly SIMD. */
+let kernelOfThread: StereoMixKernel | null | undefined;
+
+function stereoKernel(): StereoMixKernel | null {
+  if (kernelOfThread === undefined) kernelOfThread = createStereoMixKernel(KERNEL_BLOCK_FRAMES);
+  return kernelOfThread;
+}
 
 /**
  * `out[i] = (1/C) * sum_c channels[c][i]` for `i < frameCount`: the mean of the channels, so a signal
@@ -33,7 +49,20 @@ export function mixdownToMono(channels: readonly Float32Array[], frameCount: num
   }
   if (channelCount === 2) {
     const second = channels[1]!;
-    for (let i = 0; i < frameCount; i++) out[i] = 0.5 * (first[i]! + second[i]!);
+    let done = 0;
+    const kernel = frameCount >= MIN_KERNEL_FRAMES ? stereoKernel() : null;
+    if (kernel !== null) {
+      // blocks through WebAssembly (the same values), the last < 4 samples below
+      while (frameCount - done >= 4) {
+        const count = Math.min(kernel.capacity, (frameCount - done) & ~3);
+        kernel.left.set(first.subarray(done, done + count));
+        kernel.right.set(second.subarray(done, done + count));
+        kernel.run(count);
+        out.set(count === kernel.capacity ? kernel.out : kernel.out.subarray(0, count), done);
+        done += count;
+      }
+    }
+    for (let i = done; i < frameCount; i++) out[i] = 0.5 * (first[i]! + second[i]!);
     return;
   }
   const scale = 1 / channelCount;

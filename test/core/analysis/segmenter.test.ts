@@ -323,6 +323,28 @@ describe("Segmenter options", () => {
     expect(() => new Segmenter(RATE_HZ, 0, {})).toThrow(ParameterError);
   });
 
+  it("segments a stream after reset exactly as a new segmenter, in every mode", () => {
+    const first = stream(600, [[10, 250], [300, 590]], [10, 60, 140, 300, 420]);
+    const second = stream(500, [[0, 200], [260, 480]], [0, 90, 260, 330]);
+    const modes: Partial<SegmenterOptions>[] = [{}, { keepSilent: true }, { mode: "grid", gridMs: 300 }, { mode: "whole", keepSilent: true }];
+    for (const options of modes) {
+      const fresh = segment(second, options).segments;
+      const { segmenter } = segment(first, options);
+      // a second stream stopped in the middle of a sound (a failed file), then reset again
+      segmenter.reset();
+      for (let i = 0; i < 450; i++) segmenter.push(i, first.novelty[i]!, first.rmsDb[i]!, first.onsets.includes(i - DELAY) ? i - DELAY : -1);
+      segmenter.reset();
+      const reused: Segment[] = [];
+      for (let i = 0; i < second.rmsDb.length; i++) {
+        const onset = second.onsets.includes(i - DELAY) ? i - DELAY : -1;
+        reused.push(...segmenter.push(i, second.novelty[i]!, second.rmsDb[i]!, onset));
+      }
+      const late = second.onsets.filter((onset) => onset + DELAY >= second.rmsDb.length);
+      reused.push(...segmenter.finish(second.rmsDb.length, late));
+      expect(reused).toEqual(fresh);
+    }
+  });
+
   it("rejects frames out of order and pushes after finish", () => {
     const segmenter = new Segmenter(RATE_HZ, HOP, {});
     segmenter.push(0, 0, QUIET_DB, -1);

@@ -88,6 +88,33 @@ describe("UnitAnalyzer", () => {
     });
   });
 
+  it("emits after reset exactly the units of a new analyser, in every segmentation mode", () => {
+    // the first stream ends, and the second starts, with a loud tone: no state may carry over
+    const first = burstTrain([0.15, 0.5, 0.9], 1.8, 21);
+    first.set(sine(440, 0.5, RATE, 0.5), first.length - Math.round(0.5 * RATE));
+    const second = burstTrain([0.6, 1.0], 1.5, 22);
+    second.set(sine(220, 0.4, RATE, 0.5), 0);
+    const modes: Partial<AnalysisOptions>[] = [{}, { segment: "grid", gridMs: 200, keepSilent: true }, { segment: "whole" }, { keepSilent: true }];
+    for (const options of modes) {
+      const fresh = analyse(second, options);
+      const reused: AnalysedSegment[] = [];
+      const analyzer = new UnitAnalyzer(() => undefined, options);
+      analyzer.push(first);
+      analyzer.finish();
+      // a stream abandoned half-way (a failed file) must leave nothing behind either
+      analyzer.reset();
+      analyzer.push(first);
+      analyzer.reset((s) => reused.push(s));
+      analyzer.push(second);
+      analyzer.finish();
+      expect(reused.length).toBe(fresh.length);
+      reused.forEach((s, i) => {
+        expect([s.startSample, s.endSample, s.silent]).toEqual([fresh[i]!.startSample, fresh[i]!.endSample, fresh[i]!.silent]);
+        expect(Array.from(s.vector)).toEqual(Array.from(fresh[i]!.vector));
+      });
+    }
+  });
+
   it("describes a 440 Hz tone as A4 with high pitch confidence", () => {
     const tone = sine(440, 1, RATE, 0.5);
     const segments = analyse(tone, { segment: "whole" });

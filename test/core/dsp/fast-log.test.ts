@@ -28,9 +28,16 @@ function argumentsOf(count: number, seed: number): Float64Array {
   return values;
 }
 
-describe("Float32LogBatch", () => {
+describe.each([
+  ["WebAssembly", true],
+  ["JavaScript", false],
+])("Float32LogBatch (%s loop)", (_, wasm) => {
+  it("takes the loop it was asked for", () => {
+    expect(new Float32LogBatch(4, { wasm }).accelerated).toBe(wasm);
+  });
+
   it("gives exactly Math.fround(Math.log10(x)) and Math.fround(Math.log(x)) on 400,000 seeded arguments", () => {
-    const batch = new Float32LogBatch(100_000);
+    const batch = new Float32LogBatch(100_000, { wasm });
     const out = new Float32Array(100_000);
     let mismatches = 0;
     for (let round = 0; round < 4; round++) {
@@ -48,7 +55,7 @@ describe("Float32LogBatch", () => {
 
   it("matches Math.log* on the special values: 0, -0, negatives, NaN, infinities, subnormals, 1 and its neighbours", () => {
     const specials = [0, -0, -1, Number.NaN, Infinity, -Infinity, 5e-324, 1e-310, 2.2250738585072014e-308, 1, 1 + 2 ** -52, 1 - 2 ** -53, 2, 0.5, 10, 1e-3, Number.MAX_VALUE];
-    const batch = new Float32LogBatch(specials.length);
+    const batch = new Float32LogBatch(specials.length, { wasm });
     const out = new Float32Array(specials.length + 3);
     batch.args.set(specials);
     batch.log10(specials.length, out, 3);

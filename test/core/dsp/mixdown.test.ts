@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { mixdownToMono } from "../../../src/core/dsp/mixdown.js";
 import { ParameterError } from "../../../src/core/errors.js";
+import { seededRandom } from "../../helpers/signals.js";
 
 describe("mixdownToMono", () => {
   it("copies a single channel unchanged", () => {
@@ -23,6 +24,22 @@ describe("mixdownToMono", () => {
     const out = new Float32Array([7, 7, 7]);
     mixdownToMono(channels, 2, out);
     expect(Array.from(out)).toEqual([1, 3, 7]);
+  });
+
+  it("mixes long stereo blocks exactly as fround(0.5 * (left + right)) in double precision, into its first channel too", () => {
+    const random = seededRandom(4);
+    // lengths around the kernel's block (16384) and not multiples of 4; extremes of range and subnormals
+    for (const frames of [257, 4099, 16384, 16387, 40001]) {
+      const left = Float32Array.from({ length: frames }, (_, i) => [3e38, -3e38, 1e-40, -0, 1][i % 5]! * random() + (i % 7) * 0.25);
+      const right = Float32Array.from({ length: frames }, (_, i) => [3e38, 1e-39, -1e-40, 0, -1][i % 5]! * random() - (i % 3) * 0.5);
+      const expected = Float32Array.from(left, (l, i) => 0.5 * (l + right[i]!));
+      const out = new Float32Array(frames + 2).fill(9);
+      mixdownToMono([left, right], frames, out);
+      expect(out.subarray(0, frames).every((v, i) => Object.is(v, expected[i]))).toBe(true);
+      expect(out[frames]).toBe(9);
+      mixdownToMono([left, right], frames, left);
+      expect(left.every((v, i) => Object.is(v, expected[i]))).toBe(true);
+    }
   });
 
   it("may write into its first channel", () => {

@@ -67,6 +67,15 @@ export function chroma(
     out[outOffset + band] = sum;
     if (sum > max) max = sum;
   }
+  normaliseChroma(out, outOffset, bandCount, max);
+}
+
+/**
+ * The last step of `chroma` (shared with the extractor's WebAssembly band sums): `out[outOffset + b]` holds
+ * class b's sum (as float32), `max` the largest sum (as double); divides every class by the largest.
+ * Silence (max not > 0) stays as it is.
+ */
+export function normaliseChroma(out: Float32Array, outOffset: number, bandCount: number, max: number): void {
   if (!(max > 0)) return;
   const peak = Math.fround(max);
   for (let b = 0; b < bandCount; b++) out[outOffset + b] = out[outOffset + b]! / peak;

@@ -87,6 +87,14 @@ export function mfcc(
     }
     melEnergies[band] = Math.log1p(energy0 + energy1);
   }
+  mfccFromLogEnergies(melEnergies, bandCount, dctMatrix, out, outOffset);
+}
+
+/**
+ * The DCT-II step of `mfcc` (shared with the extractor's WebAssembly band sums): the coefficients of
+ * `melEnergies[0 .. bandCount)` = ln(1 + band energy) into `out[outOffset ..]`. Allocation-free.
+ */
+export function mfccFromLogEnergies(melEnergies: Float64Array, bandCount: number, dctMatrix: Float64Array, out: Float32Array, outOffset: number): void {
   const coefficientCount = dctMatrix.length / bandCount;
   for (let k = 0; k < coefficientCount; k++) {
     const row = k * bandCount;

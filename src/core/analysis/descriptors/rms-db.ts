@@ -29,5 +29,14 @@ export function rmsDb({ signal }: Pick<FrameDescriptorInputs, "signal">): number
     s3 += d * d;
   }
   for (; i < n; i++) s0 += signal[i]! * signal[i]!;
-  return amplitudeToDb(Math.sqrt((s0 + s1 + (s2 + s3)) / n), RMS_FLOOR_DB);
+  return rmsDbFromSquares(s0 + s1 + (s2 + s3), n);
+}
+
+/**
+ * The level from the sum of squares (shared with the one-pass kernel, `descriptor-sums-wasm.ts`).
+ * @param sumOfSquares `sum_i x[i]^2`; @param samples the frame length
+ * @returns dBFS, floored at `RMS_FLOOR_DB`
+ */
+export function rmsDbFromSquares(sumOfSquares: number, samples: number): number {
+  return amplitudeToDb(Math.sqrt(sumOfSquares / samples), RMS_FLOOR_DB);
 }

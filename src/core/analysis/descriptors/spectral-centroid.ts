@@ -25,6 +25,14 @@ export function spectralCentroidHz({ amplitude, binHz }: Pick<FrameDescriptorInp
     sum0 += amplitude[k]!;
     weighted0 += k * amplitude[k]!;
   }
-  const sum = sum0 + sum1;
-  return sum > 0 ? ((weighted0 + weighted1) / sum) * binHz : 0;
+  return centroidFromSums(sum0 + sum1, weighted0 + weighted1, binHz);
+}
+
+/**
+ * The centroid from its sums (shared with the one-pass kernel, `spectrum-moments-wasm.ts`).
+ * @param sum `sum_k a[k]`; @param weighted `sum_k k a[k]`; @param binHz bin spacing
+ * @returns Hz, 0 when `sum` is not positive
+ */
+export function centroidFromSums(sum: number, weighted: number, binHz: number): number {
+  return sum > 0 ? (weighted / sum) * binHz : 0;
 }

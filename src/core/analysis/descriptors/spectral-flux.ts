@@ -37,6 +37,14 @@ export function spectralFlux({ amplitude, previousAmplitude }: Pick<FrameDescrip
     const d = amplitude[k]! - previousAmplitude[k]!;
     rise0 += d + Math.abs(d);
   }
-  const sum = sum0 + sum1;
-  return sum > 0 ? (0.5 * (rise0 + rise1)) / sum : 0;
+  return fluxFromSums(sum0 + sum1, rise0 + rise1);
+}
+
+/**
+ * The flux from its sums (shared with the one-pass kernel, `spectrum-moments-wasm.ts`).
+ * @param sum `sum_k a[k]`; @param rise `sum_k (d + |d|)`, `d = a[k] - previous a[k]`
+ * @returns 0 .. 1, 0 when `sum` is not positive
+ */
+export function fluxFromSums(sum: number, rise: number): number {
+  return sum > 0 ? (0.5 * rise) / sum : 0;
 }

@@ -33,10 +33,18 @@ export function spectralSpreadHz({ amplitude, binHz }: Pick<FrameDescriptorInput
     first0 += k * a;
     second0 += k * k * a;
   }
-  const sum = sum0 + sum1;
+  return spreadFromSums(sum0 + sum1, first0 + first1, second0 + second1, binHz);
+}
+
+/**
+ * The spread from its sums (shared with the one-pass kernel, `spectrum-moments-wasm.ts`).
+ * @param sum `sum_k a[k]`; @param first `sum_k k a[k]`; @param second `sum_k k (k a[k])`; @param binHz bin spacing
+ * @returns Hz, 0 when `sum` is not positive or the variance is not
+ */
+export function spreadFromSums(sum: number, first: number, second: number, binHz: number): number {
   if (!(sum > 0)) return 0;
-  const mu1 = (first0 + first1) / sum;
-  const variance = (second0 + second1) / sum - mu1 * mu1;
+  const mu1 = first / sum;
+  const variance = second / sum - mu1 * mu1;
   // A line spectrum can round to a variance of -1e-12; its spread is 0.
   return variance > 0 ? Math.sqrt(variance) * binHz : 0;
 }

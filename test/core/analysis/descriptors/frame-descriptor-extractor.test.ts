@@ -149,6 +149,26 @@ describe("FrameDescriptorExtractor row contract", () => {
     }
   });
 
+  it("writes the same rows bit for bit with its WebAssembly sums and with the descriptors' own loops, frame after frame", () => {
+    const accelerated = new FrameDescriptorExtractor(SAMPLE_RATE_HZ, FRAME_SIZE);
+    const plain = new FrameDescriptorExtractor(SAMPLE_RATE_HZ, FRAME_SIZE, { wasm: false });
+    expect(accelerated.accelerated).toBe(true);
+    expect(plain.accelerated).toBe(false);
+    const a = new Float32Array(FRAME_FEATURE_COUNT);
+    const b = new Float32Array(FRAME_FEATURE_COUNT);
+    const sequence = [...Object.values(frames), new Float32Array(FRAME_SIZE), ...Object.values(frames).reverse()];
+    sequence.forEach((frame, i) => {
+      if (i === 5) {
+        accelerated.reset();
+        plain.reset();
+      }
+      const amplitude = amplitudeOf(frame);
+      accelerated.process(frame, amplitude, a, 0);
+      plain.process(frame, amplitude, b, 0);
+      for (let k = 0; k < DESCRIPTOR_ROW_LENGTH; k++) expect(Object.is(a[k], b[k]), `frame ${i} slot ${k}: ${a[k]} vs ${b[k]}`).toBe(true);
+    });
+  });
+
   it("writes at the offset, leaves f0Midi / pitchConfidence and the neighbouring rows untouched", () => {
     const frame = frames["white noise (seed 1)"]!;
     const rows = new Float32Array(3 * FRAME_FEATURE_COUNT).fill(7);
