@@ -223,12 +223,15 @@ export async function runIndexBench(options: IndexBenchOptions = {}): Promise<{ 
     };
     const figures: BenchFigure[] = [
       { name: `CC0 (${cc0.filesDone} files, ${cc0.audioSec.toFixed(0)} s)`, value: cc0.realtimeFactor, unit: `x realtime, ${workers} workers` },
-      { name: "CC0 per worker", value: cc0.realtimeFactor / workers, unit: "x realtime", goal: ">= 300x", pass: cc0.realtimeFactor / workers >= 300 },
+      // A fresh process: the threads' start-up (modules, model, JIT warm-up) is a third of this 1-s job.
+      { name: "CC0 per worker, fresh pool (start-up included)", value: cc0.realtimeFactor / workers, unit: "x realtime", goal: ">= 300x", pass: cc0.realtimeFactor / workers >= 300 },
       { name: "CC0 audio s per CPU s (whole process)", value: cc0.audioSec / cc0Run.cpuSec, unit: `x realtime per core (${cc0Run.cpuSec.toFixed(2)} CPU s)` },
       {
-        name: "CC0, warm pool (daemon): per worker",
+        name: "CC0 per worker, running pool (a daemon's threads)",
         value: cc0Warm.summary.realtimeFactor / workers,
         unit: `x realtime (${cc0Warm.summary.realtimeFactor.toFixed(0)}x in all, ${(cc0Warm.summary.audioSec / cc0Warm.cpuSec).toFixed(0)}x per CPU s)`,
+        goal: ">= 300x",
+        pass: cc0Warm.summary.realtimeFactor / workers >= 300,
       },
       { name: "CC0 one inline analyzer (ref)", value: cc0Inline.realtimeFactor, unit: "x realtime" },
       { name: "workers vs inline", value: cc0.realtimeFactor / cc0Inline.realtimeFactor, unit: "x" },
