@@ -7,7 +7,7 @@ import type { Unit } from "../../src/core/analysis/unit.js";
 import { createRng } from "../../src/corpus/clusters.js";
 import type { Corpus } from "../../src/corpus/corpus.js";
 import { SCHEMA_VERSION_PREFIX } from "../../src/corpus/scanner.js";
-import type { FileRecord } from "../../src/corpus/store.js";
+import type { AnalysisCommit, FileRecord } from "../../src/corpus/store.js";
 import { CORPUS_DIR } from "../helpers/corpus.js";
 
 export { REPO_ROOT, CORPUS_DIR as CC0_CORPUS } from "../helpers/corpus.js";
@@ -90,7 +90,13 @@ let fakeFingerprint = 0;
 export function addSyntheticFile(corpus: Corpus, rootId: number, path: string, units: Unit[], categoryMask = 0): FileRecord {
   const identity = { sizeBytes: 1000 + units.length, mtimeMs: 1_700_000_000_000, fingerprint: `fp${++fakeFingerprint}` };
   const file = corpus.markPending(rootId, path, identity, categoryMask);
-  corpus.commitAnalysis(file.id, identity, {
+  corpus.commitAnalysis(file.id, identity, syntheticAnalysis(units));
+  return corpus.store.getFile(file.id)!;
+}
+
+/** The analysis of a (virtual) 44.1 kHz mono WAV made of `units`, as a worker would return it. */
+export function syntheticAnalysis(units: Unit[], embeddings?: (Float32Array | null)[]): AnalysisCommit {
+  return {
     analysisVersion: `${SCHEMA_VERSION_PREFIX}synthetic`,
     format: "wav",
     sampleRateHz: 44100,
@@ -99,8 +105,8 @@ export function addSyntheticFile(corpus: Corpus, rootId: number, path: string, u
     durationSec: units.length > 0 ? units[units.length - 1]!.endSec : 0,
     analysisSec: 0,
     units,
-  });
-  return corpus.store.getFile(file.id)!;
+    ...(embeddings ? { embeddings } : {}),
+  };
 }
 
 const pointCache = new WeakMap<Corpus, { key: string; points: { id: number; point: number[] }[] }>();

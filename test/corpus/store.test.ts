@@ -1,22 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SCHEMA_VERSION_PREFIX } from "../../src/corpus/scanner.js";
-import { CorpusStore, type AnalysisCommit, type ChangeRow, type CommitResult } from "../../src/corpus/store.js";
-import type { Unit } from "../../src/core/analysis/unit.js";
-import { createRng, makeTempDir, syntheticUnits } from "./helpers.js";
+import { CorpusStore, type ChangeRow, type CommitResult } from "../../src/corpus/store.js";
+import { createRng, makeTempDir, syntheticAnalysis, syntheticUnits } from "./helpers.js";
 
-function analysis(units: Unit[], embeddings?: (Float32Array | null)[]): AnalysisCommit {
-  return {
-    analysisVersion: `${SCHEMA_VERSION_PREFIX}synthetic`,
-    format: "wav",
-    sampleRateHz: 44100,
-    channelCount: 1,
-    frameCount: units.length > 0 ? units[units.length - 1]!.endFrame : 0,
-    durationSec: units.length > 0 ? units[units.length - 1]!.endSec : 0,
-    analysisSec: 0,
-    units,
-    ...(embeddings ? { embeddings } : {}),
-  };
-}
+const analysis = syntheticAnalysis;
 
 const identity = (n: number): { sizeBytes: number; mtimeMs: number; fingerprint: string } => ({
   sizeBytes: 1000 + n,
