@@ -1,5 +1,6 @@
 """Training batches: pairs of augmented views of corpus (train split) and generated clips, as log-mel patches."""
 
+import json
 import os
 
 import numpy as np
@@ -182,9 +183,11 @@ class PairSampler:
     """Batches of 2 views per item; items: class-balanced corpus files plus generated clips."""
 
     def __init__(self, corpus_sources, synth_sources, n_corpus_labels, rng, real_fraction=0.75, strength=1.0,
-                 balance="label"):
+                 balance="label", gm_sources=(), gm_fraction=0.0):
         self.corpus = corpus_sources
         self.synth = synth_sources
+        self.gm = list(gm_sources)
+        self.gm_fraction = gm_fraction if self.gm else 0.0
         self.by_label = {}
         for s in corpus_sources:
             self.by_label.setdefault(s.label, []).append(s)
@@ -194,13 +197,16 @@ class PairSampler:
         self.label_p = w / w.sum()
         self.rng = rng
         self.real_fraction = real_fraction
-        self.aug = Augmenter(corpus_sources + synth_sources, strength)
+        self.aug = Augmenter(corpus_sources + synth_sources + (self.gm if self.gm_fraction else []), strength)
 
     def pick(self):
         rng = self.rng
-        if not self.synth or rng.random() < self.real_fraction:
+        r = rng.random() if self.synth or self.gm_fraction else 0.0
+        if r < self.real_fraction:
             group = self.by_label[self.labels[rng.choice(len(self.labels), p=self.label_p)]]
             return group[rng.integers(len(group))]
+        if r < self.real_fraction + self.gm_fraction or not self.synth:
+            return self.gm[rng.integers(len(self.gm))]
         return self.synth[rng.integers(len(self.synth))]
 
     def batch(self, items):
@@ -221,3 +227,42 @@ class PairSampler:
 
 def corpus_sources(names, label_index):
     return [Source(load_audio(n), label_index[label_of(n)]) for n in names]
+
+
+GM_DIR = os.path.join(os.path.dirname(AUDIO_DIR), "gm22050")
+
+
+ELECTRONIC_KITS = ("_kit24_", "_kit25_")  # Electronic, TR-808
+
+
+def gm_corpus_label(entry):
+    """The corpus category a rendered General MIDI clip clearly belongs to, or None (then it keeps its own
+    label): kicks -> bd, snares -> sn, other kit hits -> drum (acoustic kits) or elec (Electronic, TR-808),
+    basses -> bass, guitars -> guit, synth pads -> ambi, drum loops -> loop. Fixed before any run used it."""
+    label, name = entry["label"], entry["name"]
+    if label == "gm_loop":
+        return "loop"
+    if label.startswith("gm_drum_"):
+        kind = label[len("gm_drum_"):]
+        if kind == "kick":
+            return "bd"
+        if kind == "snare":
+            return "sn"
+        if kind in ("hat", "tom", "crash", "ride", "rim", "clap"):
+            return "elec" if any(k in name for k in ELECTRONIC_KITS) else "drum"
+        return None
+    program = int(label[len("gm_p"):])
+    return {3: "guit", 4: "bass", 11: "ambi"}.get(program // 8)
+
+
+def gm_sources(first_label, corpus_label_index=None):
+    """The rendered General MIDI notes, drum hits and loops (render_gm.py), labels from first_label on; with
+    corpus_label_index, clips of a corpus category (gm_corpus_label) take that category's label instead."""
+    index = json.load(open(os.path.join(GM_DIR, "index.json")))
+    labels = sorted({e["label"] for e in index})
+    at = {lab: first_label + i for i, lab in enumerate(labels)}
+
+    def label_of_entry(e):
+        mapped = gm_corpus_label(e) if corpus_label_index is not None else None
+        return corpus_label_index[mapped] if mapped in (corpus_label_index or {}) else at[e["label"]]
+    return [Source(np.fromfile(os.path.join(GM_DIR, e["name"] + ".f32"), dtype="<f4"), label_of_entry(e)) for e in index]

@@ -76,10 +76,13 @@ def main():
     ap.add_argument("--w-sup", type=float, default=0.0)
     ap.add_argument("--real-fraction", type=float, default=0.75)
     ap.add_argument("--synth-per-class", type=int, default=40)
+    ap.add_argument("--gm-fraction", type=float, default=0.0, help="as train.py")
+    ap.add_argument("--gm-map", action="store_true", help="as train.py")
     ap.add_argument("--balance", default="sqrt", choices=["label", "sqrt"])
     ap.add_argument("--strength", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=20240602)
     ap.add_argument("--inner", action="store_true")
+    ap.add_argument("--fold", type=int, default=None, help="as train.py (teachers trained with the same --fold)")
     ap.add_argument("--eval-teachers", action="store_true", help="with --inner: also score the ensemble itself")
     ap.add_argument("--units", default=os.path.join(WORK_DIR, "analyze.jsonl"))
     ap.add_argument("--out", default=os.path.join(WORK_DIR, "checkpoint.pt"))
@@ -91,8 +94,8 @@ def main():
     teachers, (t_mean, t_std) = load_teachers(args.teachers.split(","))
     split = json.load(open(SPLIT_JSON))
     train, val = split["train"], []
-    if args.inner:
-        train, val = inner_split(train)
+    if args.inner or args.fold is not None:
+        train, val = inner_split(train, args.fold)
     labels = sorted({label_of(n) for n in train})
     label_index = {lab: i for i, lab in enumerate(labels)}
     mean, std = norm_stats(train)

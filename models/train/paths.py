@@ -9,6 +9,7 @@ WORK_DIR = os.environ.get("MASS_AUDIO_TRAIN_WORK", "/tmp/mass-audio-train")
 AUDIO_DIR = os.path.join(WORK_DIR, "mono22050")
 SPLIT_JSON = os.path.join(HERE, "split.json")
 INNER_SPLIT_JSON = os.path.join(HERE, "inner-split.json")
+CV_FOLDS_JSON = os.path.join(HERE, "cv-folds.json")
 MODEL_NAME = "mass-audio-embed-v2"
 MODEL_VERSION = 2  # name@version identifies the model in a corpus store: a new model is a new name and version
 MODEL_DIR = os.path.join(REPO, "models", MODEL_NAME)

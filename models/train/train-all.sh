@@ -16,7 +16,7 @@ STUDENT_SEED=20240602
 mkdir -p "$WORK"
 cd "$HERE"
 $PY prepare_audio.py                     # CC0 FLAC -> mono 22050 Hz float32 in $WORK/mono22050
-$PY make_split.py                        # rewrites split.json and inner-split.json (deterministic: same content)
+$PY make_split.py                        # rewrites split.json, inner-split.json, cv-folds.json (deterministic)
 $PY check_frontend.py                    # numpy front end facts + torch training front end == numpy
 TEACHERS=""
 for s in $TEACHER_SEEDS; do

@@ -20,7 +20,7 @@ import frontend as fe
 import synth
 from embed_units import embed_unit_signals, unit_range
 from model import Embedder, count_macs
-from paths import INNER_SPLIT_JSON, SPLIT_JSON, WORK_DIR, label_of
+from paths import CV_FOLDS_JSON, INNER_SPLIT_JSON, SPLIT_JSON, WORK_DIR, label_of
 
 
 def seed_all(seed):
@@ -29,10 +29,16 @@ def seed_all(seed):
     torch.manual_seed(seed)
 
 
-def inner_split(train):
-    """The committed inner split (inner-split.json, written by make_split.py): (inner-train, inner-validation)."""
-    doc = json.load(open(INNER_SPLIT_JSON))
-    fit, val = doc["innerTrain"], doc["innerValidation"]
+def inner_split(train, fold=None):
+    """The committed inner split (inner-split.json, written by make_split.py): (inner-train, inner-validation);
+    with fold K: (the other folds, fold K) of cv-folds.json."""
+    if fold is None:
+        doc = json.load(open(INNER_SPLIT_JSON))
+        fit, val = doc["innerTrain"], doc["innerValidation"]
+    else:
+        folds = json.load(open(CV_FOLDS_JSON))["folds"]
+        val = folds[fold]
+        fit = sorted(n for k, f in enumerate(folds) if k != fold for n in f)
     assert sorted(fit + val) == sorted(train), "inner-split.json does not partition split.json's train files"
     return fit, val
 
@@ -89,8 +95,10 @@ def pair_sampler(train, label_index, n_labels, args):
     corpus = data.corpus_sources(train, label_index)
     clips, clip_labels = synth.bank(args.synth_per_class, args.seed + 1)
     synth_sources = [data.Source(c, n_labels + k) for c, k in zip(clips, clip_labels)]
+    gm = data.gm_sources(n_labels + len(synth.CLASSES), label_index if args.gm_map else None) if args.gm_fraction > 0 else []
     sampler = data.PairSampler(corpus, synth_sources, n_labels, np.random.default_rng(args.seed + 2),
-                               real_fraction=args.real_fraction, strength=args.strength, balance=args.balance)
+                               real_fraction=args.real_fraction, strength=args.strength, balance=args.balance,
+                               gm_sources=gm, gm_fraction=args.gm_fraction)
     return sampler, synth_sources
 
 
@@ -114,10 +122,14 @@ def main():
     ap.add_argument("--w-sup", type=float, default=1.0, help="weight of SupCon (label positives)")
     ap.add_argument("--real-fraction", type=float, default=0.75)
     ap.add_argument("--synth-per-class", type=int, default=40)
+    ap.add_argument("--gm-fraction", type=float, default=0.0,
+                    help="share of batch items from the rendered General MIDI clips (render_gm.py)")
+    ap.add_argument("--gm-map", action="store_true", help="General MIDI clips of a corpus category take its label")
     ap.add_argument("--balance", default="sqrt", choices=["label", "sqrt"], help="label sampling of corpus items")
     ap.add_argument("--strength", type=float, default=1.0, help="augmentation strength")
     ap.add_argument("--seed", type=int, default=20240601)
     ap.add_argument("--inner", action="store_true")
+    ap.add_argument("--fold", type=int, default=None, help="train on the other folds of cv-folds.json, score fold K")
     ap.add_argument("--units", default=os.path.join(WORK_DIR, "analyze.jsonl"))
     ap.add_argument("--out", default=os.path.join(WORK_DIR, "checkpoint.pt"))
     ap.add_argument("--eval-every", type=int, default=0)
@@ -129,8 +141,8 @@ def main():
     split = json.load(open(SPLIT_JSON))
     train = split["train"]
     val = []
-    if args.inner:
-        train, val = inner_split(train)
+    if args.inner or args.fold is not None:
+        train, val = inner_split(train, args.fold)
     labels = sorted({label_of(n) for n in train})
     label_index = {lab: i for i, lab in enumerate(labels)}
     mean, std = norm_stats(train)
