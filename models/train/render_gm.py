@@ -11,13 +11,20 @@ $WORK/gm22050/index.json ([{"name", "label"}]). Deterministic: a fixed seed, one
   35-81 at two velocities; label = the kind of hit (kick, snare, clap, hat, tom, cymbal, hand drum, shaker,
   wood, metal, ...), the same across kits.
 - Drum loops: 24 one-bar patterns per kit at 80-170 BPM; label "gm_loop".
+
+/usr/bin/python3 render_gm.py --eval-folder DIR   (after a render) also writes the clips as 16-bit WAV files in
+folders named by an acoustic label: the program's General MIDI family (piano, organ, guitar, bass, ...), the
+kind of drum hit (hit-kick, hit-snare, ...) or drum-loop; for `npm run eval -- retrieval --corpus DIR --label
+folder`, a labelled set that no shipped model was trained on.
 """
 
+import argparse
 import json
 import os
 import struct
 import subprocess
 import tempfile
+import wave
 
 import numpy as np
 
@@ -116,7 +123,41 @@ def cut(x, t):
     return trim(x[a: a + int((NOTE_SPACING_S - 0.05) * SR)])
 
 
+FAMILIES = ["piano", "chromatic-perc", "organ", "guitar", "bass", "strings", "ensemble", "brass", "reed", "pipe",
+            "synth-lead", "synth-pad", "synth-fx", "ethnic", "percussive", "sound-fx"]
+
+
+def eval_folder_of(label):
+    """The acoustic folder label of a clip: GM family for notes, hit-<kind> for drum hits, drum-loop."""
+    if label.startswith("gm_p"):
+        return FAMILIES[int(label[len("gm_p"):]) // 8]
+    if label == "gm_loop":
+        return "drum-loop"
+    return "hit-" + label[len("gm_drum_"):]
+
+
+def write_eval_folder(dst):
+    """The rendered clips as 16-bit mono WAV (22050 Hz) under dst/<acoustic label>/."""
+    index = json.load(open(os.path.join(OUT_DIR, "index.json")))
+    for e in index:
+        folder = os.path.join(dst, eval_folder_of(e["label"]))
+        os.makedirs(folder, exist_ok=True)
+        x = np.fromfile(os.path.join(OUT_DIR, e["name"] + ".f32"), dtype="<f4")
+        with wave.open(os.path.join(folder, e["name"] + ".wav"), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(SR)
+            w.writeframes((np.clip(x, -1, 1) * 32767).astype("<i2").tobytes())
+    print(f"{len(index)} WAV files in {len({eval_folder_of(e['label']) for e in index})} folders under {dst}")
+
+
 def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--eval-folder", help="write the rendered clips as WAV files in labelled folders (no render)")
+    args = ap.parse_args()
+    if args.eval_folder:
+        write_eval_folder(args.eval_folder)
+        return
     os.makedirs(OUT_DIR, exist_ok=True)
     rng = np.random.default_rng(SEED)
     index = []
