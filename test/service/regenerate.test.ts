@@ -131,17 +131,21 @@ describe("regenerate (real SQLite + HNSW, CC0 files)", () => {
         return reader;
       },
     });
-    const audio = await regenerateAudio(service, { target: { path: targetPath }, options: { variety: 0.8, seed: 5 } }, undefined, { cache });
-    const used = audio.units.filter((u) => u.source).length;
-    expect(used).toBeGreaterThan(5);
-    let calls = 0;
-    for (const starts of reads.values()) {
-      calls += starts.length;
-      expect(starts).toEqual([...starts].sort((a, b) => a - b));
+    try {
+      const audio = await regenerateAudio(service, { target: { path: targetPath }, options: { variety: 0.8, seed: 5 } }, undefined, { cache });
+      const used = audio.units.filter((u) => u.source).length;
+      expect(used).toBeGreaterThan(5);
+      let calls = 0;
+      for (const starts of reads.values()) {
+        calls += starts.length;
+        expect(starts).toEqual([...starts].sort((a, b) => a - b));
+      }
+      const stats = cache.stats();
+      expect(stats.misses).toBe(calls); // every range decoded once...
+      expect(stats.hits).toBeGreaterThanOrEqual(used); // ...and every unit then read from the cache
+    } finally {
+      await cache.close(); // a cache passed in stays open after the regeneration: its owner closes it
     }
-    const stats = cache.stats();
-    expect(stats.misses).toBe(calls); // every range decoded once...
-    expect(stats.hits).toBeGreaterThanOrEqual(used); // ...and every unit then read from the cache
   });
 
   it("never violates maxUses, category and folder constraints", async () => {
