@@ -255,12 +255,26 @@ def gm_corpus_label(entry):
     return {3: "guit", 4: "bass", 11: "ambi"}.get(program // 8)
 
 
-def gm_sources(first_label, corpus_label_index=None):
+GM_HELD_OUT_KITS = ("_kit16_", "_kit32_")  # Power, Jazz
+
+
+def gm_held_out(entry):
+    """The General MIDI clips kept out of training by --gm-holdout, for scoring a model on instruments and kits
+    it never heard: every program p with p % 4 == 3 (two of each family's eight) and the Power and Jazz kits."""
+    label, name = entry["label"], entry["name"]
+    if label.startswith("gm_p"):
+        return int(label[len("gm_p"):]) % 4 == 3
+    return any(k in name for k in GM_HELD_OUT_KITS)
+
+
+def gm_sources(first_label, corpus_label_index=None, holdout=False):
     """The rendered General MIDI notes, drum hits and loops (render_gm.py), labels from first_label on; with
     corpus_label_index, clips of a corpus category (gm_corpus_label) take that category's label instead."""
     index = json.load(open(os.path.join(GM_DIR, "index.json")))
     labels = sorted({e["label"] for e in index})
     at = {lab: first_label + i for i, lab in enumerate(labels)}
+    if holdout:
+        index = [e for e in index if not gm_held_out(e)]
 
     def label_of_entry(e):
         mapped = gm_corpus_label(e) if corpus_label_index is not None else None

@@ -136,18 +136,22 @@ def eval_folder_of(label):
     return "hit-" + label[len("gm_drum_"):]
 
 
+def write_wav(path, x):
+    """16-bit mono WAV at SR."""
+    with wave.open(path, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(SR)
+        w.writeframes((np.clip(x, -1, 1) * 32767).astype("<i2").tobytes())
+
+
 def write_eval_folder(dst):
     """The rendered clips as 16-bit mono WAV (22050 Hz) under dst/<acoustic label>/."""
     index = json.load(open(os.path.join(OUT_DIR, "index.json")))
     for e in index:
         folder = os.path.join(dst, eval_folder_of(e["label"]))
         os.makedirs(folder, exist_ok=True)
-        x = np.fromfile(os.path.join(OUT_DIR, e["name"] + ".f32"), dtype="<f4")
-        with wave.open(os.path.join(folder, e["name"] + ".wav"), "wb") as w:
-            w.setnchannels(1)
-            w.setsampwidth(2)
-            w.setframerate(SR)
-            w.writeframes((np.clip(x, -1, 1) * 32767).astype("<i2").tobytes())
+        write_wav(os.path.join(folder, e["name"] + ".wav"), np.fromfile(os.path.join(OUT_DIR, e["name"] + ".f32"), dtype="<f4"))
     print(f"{len(index)} WAV files in {len({eval_folder_of(e['label']) for e in index})} folders under {dst}")
 
 

@@ -95,7 +95,8 @@ def pair_sampler(train, label_index, n_labels, args):
     corpus = data.corpus_sources(train, label_index)
     clips, clip_labels = synth.bank(args.synth_per_class, args.seed + 1)
     synth_sources = [data.Source(c, n_labels + k) for c, k in zip(clips, clip_labels)]
-    gm = data.gm_sources(n_labels + len(synth.CLASSES), label_index if args.gm_map else None) if args.gm_fraction > 0 else []
+    gm = data.gm_sources(n_labels + len(synth.CLASSES), label_index if args.gm_map else None,
+                           args.gm_holdout) if args.gm_fraction > 0 else []
     sampler = data.PairSampler(corpus, synth_sources, n_labels, np.random.default_rng(args.seed + 2),
                                real_fraction=args.real_fraction, strength=args.strength, balance=args.balance,
                                gm_sources=gm, gm_fraction=args.gm_fraction)
@@ -125,6 +126,7 @@ def main():
     ap.add_argument("--gm-fraction", type=float, default=0.0,
                     help="share of batch items from the rendered General MIDI clips (render_gm.py)")
     ap.add_argument("--gm-map", action="store_true", help="General MIDI clips of a corpus category take its label")
+    ap.add_argument("--gm-holdout", action="store_true", help="leave out the General MIDI clips of data.gm_held_out")
     ap.add_argument("--balance", default="sqrt", choices=["label", "sqrt"], help="label sampling of corpus items")
     ap.add_argument("--strength", type=float, default=1.0, help="augmentation strength")
     ap.add_argument("--seed", type=int, default=20240601)
