@@ -41,7 +41,7 @@ def load_teachers(paths):
     models, stats = [], set()
     for p in paths:
         ck = torch.load(p)
-        m = Embedder()
+        m = Embedder(**ck.get("model_kwargs", {}))
         m.load_state_dict(ck["state"])
         m.eval()
         for q in m.parameters():

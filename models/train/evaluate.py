@@ -50,7 +50,7 @@ def evaluate(model, mean, std, units, names, combined_weight=1.0):
 
 def load_model(path):
     ck = torch.load(path)
-    model = Embedder()
+    model = Embedder(**ck.get("model_kwargs", {}))
     model.load_state_dict(ck["state"])
     model.eval()
     return model, ck

@@ -65,7 +65,7 @@ def main():
     ap.add_argument("--checkpoint", default=os.path.join(WORK_DIR, "checkpoint.pt"))
     args = ap.parse_args()
     ck = torch.load(args.checkpoint)
-    model = Embedder()
+    model = Embedder(**ck.get("model_kwargs", {}))
     model.load_state_dict(ck["state"])
     model.eval()
     mean, std = ck["mean"], ck["std"]

@@ -129,6 +129,7 @@ def main():
     ap.add_argument("--gm-holdout", action="store_true", help="leave out the General MIDI clips of data.gm_held_out")
     ap.add_argument("--balance", default="sqrt", choices=["label", "sqrt"], help="label sampling of corpus items")
     ap.add_argument("--strength", type=float, default=1.0, help="augmentation strength")
+    ap.add_argument("--width-mult", type=float, default=1.0, help="channel and hidden widths x this (1 = v1/v2's)")
     ap.add_argument("--seed", type=int, default=20240601)
     ap.add_argument("--inner", action="store_true")
     ap.add_argument("--fold", type=int, default=None, help="train on the other folds of cv-folds.json, score fold K")
@@ -153,7 +154,9 @@ def main():
     sampler, synth_sources = pair_sampler(train, label_index, len(labels), args)
     print(f"data ready in {time.time() - t0:.0f} s ({len(synth_sources)} generated clips)", flush=True)
 
-    model = Embedder()
+    model_kwargs = {} if args.width_mult == 1 else {
+        "width": tuple(int(round(c * args.width_mult)) for c in (16, 48, 96, 192)), "hidden": int(round(128 * args.width_mult))}
+    model = Embedder(**model_kwargs)
     print(f"parameters {sum(p.numel() for p in model.parameters())}, MACs/patch {count_macs(model)}", flush=True)
     opt, sched = optimiser(model, args)
     units = None
@@ -180,7 +183,7 @@ def main():
         if val and args.eval_every and (step + 1) % args.eval_every == 0 and step + 1 < args.steps:
             print("  inner val", retrieval_check(model, val, units, mean, std), flush=True)
     model.eval()
-    torch.save({"state": model.state_dict(), "mean": mean, "std": std, "args": vars(args), "labels": labels,
+    torch.save({"state": model.state_dict(), "model_kwargs": model_kwargs, "mean": mean, "std": std, "args": vars(args), "labels": labels,
                 "train_seconds": time.time() - t0, "cpu_seconds": time.process_time()}, args.out)
     print(f"saved {args.out} after {time.time() - t0:.0f} s", flush=True)
     if val:
