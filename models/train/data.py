@@ -97,14 +97,15 @@ def eq_curve(rng, n_bins):
 
 
 class Augmenter:
-    def __init__(self, sources, strength=1.0):
+    def __init__(self, sources, strength=1.0, speed_prob=0.7):
         self.sources = sources
         self.s = strength
+        self.speed_prob = speed_prob
 
     def view(self, rng, src, pos):
         """One augmented waveform view of PATCH_SAMPLES starting near pos, and its power EQ curve."""
         s = self.s
-        speed = 2 ** (rng.uniform(-1.5, 1.5) * s / 12) if rng.random() < 0.7 else 1.0  # +-1.5 semitones, tape-style
+        speed = 2 ** (rng.uniform(-1.5, 1.5) * s / 12) if rng.random() < self.speed_prob else 1.0  # +-1.5 semitones, tape-style
         reverb = rng.random() < 0.35 * s
         pre_out = PRE_SAMPLES if reverb else 0
         pre = int(np.ceil(pre_out * speed))
@@ -183,7 +184,7 @@ class PairSampler:
     """Batches of 2 views per item; items: class-balanced corpus files plus generated clips."""
 
     def __init__(self, corpus_sources, synth_sources, n_corpus_labels, rng, real_fraction=0.75, strength=1.0,
-                 balance="label", gm_sources=(), gm_fraction=0.0):
+                 balance="label", gm_sources=(), gm_fraction=0.0, speed_prob=0.7):
         self.corpus = corpus_sources
         self.synth = synth_sources
         self.gm = list(gm_sources)
@@ -197,7 +198,7 @@ class PairSampler:
         self.label_p = w / w.sum()
         self.rng = rng
         self.real_fraction = real_fraction
-        self.aug = Augmenter(corpus_sources + synth_sources + (self.gm if self.gm_fraction else []), strength)
+        self.aug = Augmenter(corpus_sources + synth_sources + (self.gm if self.gm_fraction else []), strength, speed_prob)
 
     def pick(self):
         rng = self.rng

@@ -99,7 +99,7 @@ def pair_sampler(train, label_index, n_labels, args):
                            args.gm_holdout) if args.gm_fraction > 0 else []
     sampler = data.PairSampler(corpus, synth_sources, n_labels, np.random.default_rng(args.seed + 2),
                                real_fraction=args.real_fraction, strength=args.strength, balance=args.balance,
-                               gm_sources=gm, gm_fraction=args.gm_fraction)
+                               gm_sources=gm, gm_fraction=args.gm_fraction, speed_prob=getattr(args, "speed_prob", 0.7))
     return sampler, synth_sources
 
 
@@ -129,6 +129,7 @@ def main():
     ap.add_argument("--gm-holdout", action="store_true", help="leave out the General MIDI clips of data.gm_held_out")
     ap.add_argument("--balance", default="sqrt", choices=["label", "sqrt"], help="label sampling of corpus items")
     ap.add_argument("--strength", type=float, default=1.0, help="augmentation strength")
+    ap.add_argument("--speed-prob", type=float, default=0.7, help="share of views with a speed (pitch) change")
     ap.add_argument("--width-mult", type=float, default=1.0, help="channel and hidden widths x this (1 = v1/v2's)")
     ap.add_argument("--seed", type=int, default=20240601)
     ap.add_argument("--inner", action="store_true")
