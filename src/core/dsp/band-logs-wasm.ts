@@ -38,13 +38,47 @@ import {
   BR_IF,
   compileWasm,
   END,
+  F32,
+  F32_DEMOTE_F64,
+  F32_EQ,
+  F32_LOAD,
+  F32_STORE,
+  F32X4_DEMOTE_F64X2_ZERO,
+  F32X4_EQ,
   F64,
+  F64_ABS,
+  F64_ADD,
+  F64_CONST,
+  F64_CONVERT_I32_S,
+  F64_LOAD,
+  F64_MUL,
+  F64_PROMOTE_F32,
+  F64_STORE,
+  F64_SUB,
+  F64X2_ABS,
+  F64X2_ADD,
+  F64X2_EXTRACT_LANE,
+  F64X2_MUL,
+  F64X2_REPLACE_LANE,
+  F64X2_SPLAT,
+  F64X2_SUB,
+  f64x2Const,
   I32,
-  i32Const,
   I32_ADD,
+  I32_AND,
+  I32_EQ,
+  I32_EQZ,
   I32_GE_U,
+  I32_LOAD,
+  I32_LT_U,
   I32_SHL,
+  I32_SHR_U,
+  I32_STORE,
   I32_SUB,
+  i32Const,
+  I32X4_BITMASK,
+  I64_STORE,
+  I64X2_EXTRACT_LANE,
   IF,
   localGet,
   localSet,
@@ -52,7 +86,9 @@ import {
   LOOP,
   moduleImportingMemory,
   simd,
+  unsignedLeb,
   V128,
+  V128_LOAD,
   vector,
   VOID,
   WASM_PAGE_BYTES,
@@ -109,41 +145,6 @@ const DATA_BYTES = LOG_C_BYTES + 256 * 8;
 /** Bytes per pair-table entry: start a, start b (byte pointers), common length, weights pointer, rest of a, rest of b. */
 const PAIR_BYTES = 24;
 
-const F32 = 0x7d;
-const I32_LOAD = 0x28;
-const F32_LOAD = 0x2a;
-const F64_LOAD = 0x2b;
-const I32_STORE = 0x36;
-const F32_STORE = 0x38;
-const F64_STORE = 0x39;
-const F64_CONST = 0x44;
-const I32_EQZ = 0x45;
-const I32_LT_U = 0x49;
-const F32_EQ = 0x5b;
-const I32_AND = 0x71;
-const I32_SHR_U = 0x76;
-const F64_ABS = 0x99;
-const F64_ADD = 0xa0;
-const F64_SUB = 0xa1;
-const F64_MUL = 0xa2;
-const F32_DEMOTE_F64 = 0xb6;
-const F64_CONVERT_I32_S = 0xb7;
-const F64_PROMOTE_F32 = 0xbb;
-const V128_LOAD = 0x00;
-const F64X2_SPLAT = 0x14;
-const F64X2_EXTRACT_LANE = 0x21;
-const F64X2_REPLACE_LANE = 0x22;
-const F64X2_ADD = 0xf0;
-const F64X2_SUB = 0xf1;
-const F64X2_MUL = 0xf2;
-const F64X2_ABS = 0xec;
-const F32X4_EQ = 0x41;
-const F32X4_DEMOTE_F64X2_ZERO = 0x5e;
-const I32X4_BITMASK = 0xa4;
-const I64X2_EXTRACT_LANE = 0x1d;
-const I32_EQ = 0x46;
-const I64_STORE = 0x37;
-const V128_CONST = 0x0c;
 
 /** A load or store with its alignment (log2 bytes) and offset (< 128) immediates. */
 const memoryOp = (opcode: number, alignLog2: number, offset: number): number[] => [opcode, alignLog2, offset];
@@ -226,8 +227,8 @@ function logsBody(tables: LogTables): number[] {
   const linear2 = (c: number, k: number): number[] => [...f64x2Const(c), ...localGet(VR), ...f64x2Const(k), ...simd(F64X2_MUL), ...simd(F64X2_SUB)];
   /** The table value at `local` (a byte offset) plus `base`, for both lanes. */
   const pairOf = (a: number, b: number, base: number): number[] => [
-    ...localGet(a), F64_LOAD, 3, ...leb(base), ...simd(F64X2_SPLAT),
-    ...localGet(b), F64_LOAD, 3, ...leb(base), ...simd(F64X2_REPLACE_LANE, 1),
+    ...localGet(a), F64_LOAD, 3, ...unsignedLeb(base), ...simd(F64X2_SPLAT),
+    ...localGet(b), F64_LOAD, 3, ...unsignedLeb(base), ...simd(F64X2_REPLACE_LANE, 1),
   ];
   const inRange = (field: number): number[] => [...localGet(field), ...i32Const(1), I32_SUB, ...i32Const(2046), I32_LT_U];
   const fieldOf = (high: number, field: number): number[] => [...localGet(high), ...i32Const(20), I32_SHR_U, ...localSet(field)];
@@ -291,7 +292,7 @@ function logsBody(tables: LogTables): number[] {
     // r = x * SCALE[field] * INVERSE[bucket] - 1
     ...localGet(X),
     ...localGet(FIELD), ...i32Const(3), I32_SHL, ...memoryOp(F64_LOAD, 3, 0), F64_MUL,
-    ...localGet(BUCKET8), ...[F64_LOAD, 3, ...leb(INVERSE_BYTES)], F64_MUL,
+    ...localGet(BUCKET8), ...[F64_LOAD, 3, ...unsignedLeb(INVERSE_BYTES)], F64_MUL,
     ...f64Const(1), F64_SUB, ...localSet(R),
     // log1p(r) = r s, s = (1 - r/2) + r^2 (1/3 - r/4) + r^4 ((1/5 - r/6) + r^2 / 7)
     ...localGet(R), ...localGet(R), F64_MUL, ...localSet(R2),
@@ -302,7 +303,7 @@ function logsBody(tables: LogTables): number[] {
     F64_MUL, F64_ADD, ...localSet(S),
     // y = ((field - 1023) * LN2 + LOG_C[bucket] + r s) * factor
     ...localGet(FIELD), ...i32Const(1023), I32_SUB, F64_CONVERT_I32_S, ...f64Const(tables.ln2), F64_MUL,
-    ...localGet(BUCKET8), ...[F64_LOAD, 3, ...leb(LOG_C_BYTES)], F64_ADD,
+    ...localGet(BUCKET8), ...[F64_LOAD, 3, ...unsignedLeb(LOG_C_BYTES)], F64_ADD,
     ...localGet(R), ...localGet(S), F64_MUL, F64_ADD,
     ...localGet(FACTOR), F64_MUL, ...localSet(Y),
     // m = |y| * relative + absolute
@@ -324,22 +325,6 @@ function logsBody(tables: LogTables): number[] {
     END, END,
     ...localGet(N),
   ];
-}
-
-function leb(value: number): number[] {
-  const bytes: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value !== 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (value !== 0);
-  return bytes;
-}
-
-/** `v128.const` of the double `value` in both lanes. */
-function f64x2Const(value: number): number[] {
-  return [...simd(V128_CONST), ...new Uint8Array(Float64Array.of(value, value).buffer)];
 }
 
 function assemble(square: boolean, tables: LogTables): Uint8Array {

@@ -15,6 +15,7 @@ import {
   compileWasm,
   endPointer,
   F32X4_DEMOTE_F64X2_ZERO,
+  f64x2Const,
   F64X2_ADD,
   F64X2_MUL,
   F64X2_PROMOTE_LOW_F32X4,
@@ -28,7 +29,6 @@ import {
   moduleImportingMemory,
   shuffle,
   simd,
-  V128_CONST,
   V128_STORE,
   WASM_PAGE_BYTES,
   wasmApi,
@@ -49,7 +49,7 @@ export interface StereoMixKernel {
 
 function assemble(): Uint8Array {
   // params: 0 left, 1 right, 2 out, 3 count; locals: 4 end (i32)
-  const half = [...simd(V128_CONST), ...new Uint8Array(Float64Array.of(0.5, 0.5).buffer)];
+  const half = f64x2Const(0.5);
   const mixHalf = (high: boolean): number[] => [
     ...loadAt(0),
     ...(high ? [...loadAt(0), ...shuffle(HIGH_HALF)] : []),

@@ -86,6 +86,10 @@ export const localSet = (index: number): number[] => [0x21, ...unsignedLeb(index
 export const localTee = (index: number): number[] => [0x22, ...unsignedLeb(index)];
 export const i32Const = (value: number): number[] => [0x41, ...signedLeb(value)];
 export const simd = (opcode: number, ...immediates: number[]): number[] => [0xfd, ...unsignedLeb(opcode), ...immediates];
+/** `v128.const` of 16 bytes. */
+export const v128Const = (bytes: ArrayLike<number>): number[] => [...simd(V128_CONST), ...Array.from(bytes)];
+/** `v128.const` of the doubles `(lo, hi)` (both lanes `lo` when `hi` is left out), exact bits. */
+export const f64x2Const = (lo: number, hi = lo): number[] => v128Const(new Uint8Array(Float64Array.of(lo, hi).buffer));
 /** `i8x16.shuffle` with its 16 lane indices (0-15: first operand, 16-31: second). */
 export const shuffle = (lanes: readonly number[]): number[] => simd(I8X16_SHUFFLE, ...lanes);
 
@@ -194,10 +198,14 @@ export const RETURN = 0x0f;
 export const SELECT = 0x1b;
 export const I32_LOAD = 0x28;
 export const I64_LOAD = 0x29;
+export const F32_LOAD = 0x2a;
+export const F64_LOAD = 0x2b;
 export const I32_LOAD8_U = 0x2d;
 export const I32_LOAD16_U = 0x2f;
 export const I32_STORE = 0x36;
 export const I64_STORE = 0x37;
+export const F64_STORE = 0x39;
+export const F64_CONST = 0x44;
 export const I32_EQZ = 0x45;
 export const I32_EQ = 0x46;
 export const I32_NE = 0x47;
@@ -207,6 +215,7 @@ export const I32_GT_S = 0x4a;
 export const I32_GT_U = 0x4b;
 export const I32_LE_S = 0x4c;
 export const I32_LE_U = 0x4d;
+export const F32_EQ = 0x5b;
 export const I32_AND = 0x71;
 export const I32_OR = 0x72;
 export const I32_XOR = 0x73;
@@ -222,6 +231,7 @@ export const I64_SHL = 0x86;
 export const I64_SHR_S = 0x87;
 export const I64_SHR_U = 0x88;
 export const F32_MUL = 0x94;
+export const F64_ABS = 0x99;
 export const F64_ADD = 0xa0;
 export const F64_SUB = 0xa1;
 export const F64_MUL = 0xa2;
@@ -231,6 +241,7 @@ export const I64_EXTEND_I32_U = 0xad;
 export const F32_CONVERT_I32_S = 0xb2;
 export const F32_DEMOTE_F64 = 0xb6;
 export const F64_CONVERT_I32_S = 0xb7;
+export const F64_PROMOTE_F32 = 0xbb;
 
 /**
  * Appends instructions to a growing byte buffer, so generating a module costs about one typed-array store per
@@ -324,12 +335,21 @@ export class CodeBuilder {
 
 export const I32X4_SPLAT = 0x11;
 export const F32X4_SPLAT = 0x13;
+export const I32X4_EXTRACT_LANE = 0x1b;
+export const I64X2_EXTRACT_LANE = 0x1d;
+export const F64X2_EXTRACT_LANE = 0x21;
+export const F64X2_REPLACE_LANE = 0x22;
+export const F32X4_EQ = 0x41;
+export const F32X4_LT = 0x43;
 export const V128_AND = 0x4e;
 export const V128_OR = 0x50;
+export const V128_XOR = 0x51;
+export const I32X4_BITMASK = 0xa4;
 export const I32X4_SHL = 0xab;
 export const I32X4_SHR_S = 0xac;
 export const I32X4_ADD = 0xae;
 export const I32X4_SUB = 0xb1;
+export const F64X2_ABS = 0xec;
 export const F64X2_SUB = 0xf1;
 export const F32X4_CONVERT_I32X4_S = 0xfa;
 export const F64X2_CONVERT_LOW_I32X4_S = 0xfe;

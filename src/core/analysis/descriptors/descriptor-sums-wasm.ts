@@ -34,27 +34,49 @@ import {
   BR_IF,
   compileWasm,
   END,
+  F32_LOAD,
+  F32X4_LT,
+  F32X4_SPLAT,
   F64,
+  F64_ADD,
+  F64_CONST,
+  F64_LOAD,
+  F64_MUL,
+  F64_PROMOTE_F32,
+  F64_STORE,
+  F64X2_ABS,
   F64X2_ADD,
+  F64X2_EXTRACT_LANE,
   F64X2_MUL,
   F64X2_PROMOTE_LOW_F32X4,
+  F64X2_REPLACE_LANE,
   F64X2_SPLAT,
+  F64X2_SUB,
+  f64x2Const,
   HIGH_HALF,
   I32,
-  i32Const,
   I32_ADD,
+  I32_EQZ,
   I32_GE_U,
+  I32_LOAD,
+  I32_SUB,
+  i32Const,
+  I32X4_EXTRACT_LANE,
+  I32X4_SUB,
+  IF,
   localGet,
   localSet,
   localTee,
   LOOP,
   moduleImportingMemory,
+  SELECT,
   shuffle,
   simd,
   V128,
-  V128_CONST,
   V128_LOAD,
   V128_STORE,
+  V128_XOR,
+  v128Const,
   vector,
   VOID,
   WASM_PAGE_BYTES,
@@ -110,33 +132,10 @@ export interface KernelBank {
 /** Bytes per band in the band table: weights pointer, bins pointer, pairs, odd tail (0 or 1), square (0 or 1). */
 const BAND_BYTES = 20;
 
-const F64_CONST = 0x44;
-const I32_LOAD = 0x28;
-const F32X4_SPLAT = 0x13;
-const I32X4_EXTRACT_LANE = 0x1b;
-const F32X4_LT = 0x43;
-const V128_XOR = 0x51;
-const I32X4_SUB = 0xb1;
-const F64X2_SUB = 0xf1;
-const F32_LOAD = 0x2a;
-const F64_LOAD = 0x2b;
-const F64_STORE = 0x39;
-const IF = 0x04;
-const SELECT = 0x1b;
-const I32_EQZ = 0x45;
-const I32_SUB = 0x6b;
-const F64_ADD = 0xa0;
-const F64_MUL = 0xa2;
-const F64_PROMOTE_F32 = 0xbb;
-const F64X2_EXTRACT_LANE = 0x21;
-const F64X2_REPLACE_LANE = 0x22;
-const F64X2_ABS = 0xec;
 /** i8x16.shuffle lanes: the last float of the first vector, then the first three of the second. */
 const PREVIOUS_LANES = [12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27];
 
 const zeroF64x2 = [F64_CONST, 0, 0, 0, 0, 0, 0, 0, 0, ...simd(F64X2_SPLAT)];
-const v128Const = (bytes: ArrayLike<number>): number[] => [...simd(V128_CONST), ...Array.from(bytes)];
-const f64x2Const = (lo: number, hi: number): number[] => v128Const(new Uint8Array(Float64Array.of(lo, hi).buffer));
 const accumulate = (acc: number, value: number[]): number[] => [...localGet(acc), ...value, ...simd(F64X2_ADD), ...localSet(acc)];
 const advance = (pointer: number, bytes: number): number[] => [...localGet(pointer), ...i32Const(bytes), I32_ADD, ...localSet(pointer)];
 const promoteLow = (local: number): number[] => [...localGet(local), ...simd(F64X2_PROMOTE_LOW_F32X4)];
