@@ -8,7 +8,7 @@ import torch
 
 import frontend as fe
 from frontend import PATCH_SAMPLES, SAMPLE_RATE_HZ as SR
-from paths import AUDIO_DIR, label_of
+from paths import AUDIO_DIR, GM_DIR, label_of
 
 PRE_SAMPLES = int(0.3 * SR)    # 0.3 s of context before a view, for the reverb tail
 VIEW_JITTER_SAMPLES = SR // 4  # two views of one item start up to 0.25 s apart (clamped to the clip)
@@ -228,9 +228,6 @@ class PairSampler:
 
 def corpus_sources(names, label_index):
     return [Source(load_audio(n), label_index[label_of(n)]) for n in names]
-
-
-GM_DIR = os.path.join(os.path.dirname(AUDIO_DIR), "gm22050")
 
 
 ELECTRONIC_KITS = ("_kit24_", "_kit25_")  # Electronic, TR-808

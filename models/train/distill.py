@@ -79,6 +79,7 @@ def main():
     ap.add_argument("--gm-fraction", type=float, default=0.0, help="as train.py")
     ap.add_argument("--gm-map", action="store_true", help="as train.py")
     ap.add_argument("--gm-holdout", action="store_true", help="as train.py")
+    ap.add_argument("--speed-prob", type=float, default=0.7, help="as train.py")
     ap.add_argument("--balance", default="sqrt", choices=["label", "sqrt"])
     ap.add_argument("--strength", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=20240602)

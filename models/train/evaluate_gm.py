@@ -26,14 +26,8 @@ from retrieval import cosine_distance, descriptor_units, euclidean, load_units, 
 
 
 def write_folder(dst):
-    index = [e for e in json.load(open(os.path.join(data.GM_DIR, "index.json"))) if data.gm_held_out(e)]
     shutil.rmtree(dst, ignore_errors=True)
-    for e in index:
-        folder = os.path.join(dst, render_gm.eval_folder_of(e["label"]))
-        os.makedirs(folder, exist_ok=True)
-        render_gm.write_wav(os.path.join(folder, e["name"] + ".wav"),
-                            np.fromfile(os.path.join(data.GM_DIR, e["name"] + ".f32"), dtype="<f4"))
-    print(f"{len(index)} held-out clips under {dst}")
+    render_gm.write_eval_folder(dst, data.gm_held_out)
 
 
 def main():

@@ -29,10 +29,9 @@ import wave
 import numpy as np
 
 from frontend import SAMPLE_RATE_HZ as SR
-from paths import WORK_DIR
+from paths import GM_DIR
 
 SF2 = os.environ.get("MASS_AUDIO_GM_SF2", "/usr/share/sounds/sf2/FluidR3_GM.sf2")
-OUT_DIR = os.path.join(WORK_DIR, "gm22050")
 SEED = 4242
 NOTE_SPACING_S = 3.0     # a note every 3 s in a render: held <= 1.6 s, release tail then silence
 KITS = {0: "standard", 8: "room", 16: "power", 24: "electronic", 25: "tr808", 32: "jazz", 40: "brush", 48: "orchestra"}
@@ -105,7 +104,7 @@ def pitch_range(program):
     return 36, 88
 
 
-def notes_of(program_events, count, rng, lo, hi, channel, program, bank):
+def notes_of(count, rng, lo, hi, channel, program, bank):
     evs = [(0.0, bytes([0xB0 | channel, 0, bank])), (0.0, bytes([0xC0 | channel, program]))]
     starts = []
     for i in range(count):
@@ -145,13 +144,13 @@ def write_wav(path, x):
         w.writeframes((np.clip(x, -1, 1) * 32767).astype("<i2").tobytes())
 
 
-def write_eval_folder(dst):
-    """The rendered clips as 16-bit mono WAV (22050 Hz) under dst/<acoustic label>/."""
-    index = json.load(open(os.path.join(OUT_DIR, "index.json")))
+def write_eval_folder(dst, keep=lambda entry: True):
+    """The rendered clips (those `keep` accepts) as 16-bit mono WAV (22050 Hz) under dst/<acoustic label>/."""
+    index = [e for e in json.load(open(os.path.join(GM_DIR, "index.json"))) if keep(e)]
     for e in index:
         folder = os.path.join(dst, eval_folder_of(e["label"]))
         os.makedirs(folder, exist_ok=True)
-        write_wav(os.path.join(folder, e["name"] + ".wav"), np.fromfile(os.path.join(OUT_DIR, e["name"] + ".f32"), dtype="<f4"))
+        write_wav(os.path.join(folder, e["name"] + ".wav"), np.fromfile(os.path.join(GM_DIR, e["name"] + ".f32"), dtype="<f4"))
     print(f"{len(index)} WAV files in {len({eval_folder_of(e['label']) for e in index})} folders under {dst}")
 
 
@@ -162,7 +161,7 @@ def main():
     if args.eval_folder:
         write_eval_folder(args.eval_folder)
         return
-    os.makedirs(OUT_DIR, exist_ok=True)
+    os.makedirs(GM_DIR, exist_ok=True)
     rng = np.random.default_rng(SEED)
     index = []
 
@@ -170,12 +169,12 @@ def main():
         if y is None or len(y) < SR // 50:
             return
         y = y / (np.abs(y).max() + 1e-9) * 0.5
-        y.astype("<f4").tofile(os.path.join(OUT_DIR, name + ".f32"))
+        y.astype("<f4").tofile(os.path.join(GM_DIR, name + ".f32"))
         index.append({"name": name, "label": label})
 
     for program in range(128):
         lo, hi = pitch_range(program)
-        evs, starts = notes_of(None, 10, rng, lo, hi, 0, program, 0)
+        evs, starts = notes_of(10, rng, lo, hi, 0, program, 0)
         x = render(evs, 0.1 + len(starts) * NOTE_SPACING_S)
         for i, (t, key, vel) in enumerate(starts):
             save(f"gm_p{program:03d}_{i}_k{key}_v{vel}", f"gm_p{program:03d}", cut(x, t))
@@ -207,11 +206,11 @@ def main():
             x = render(evs, 0.1 + 16 * step + 0.8)
             y = trim(x[int(0.1 * SR):])
             save(f"gm_kit{kit:02d}_{kit_name}_loop{j}", "gm_loop", y)
-    with open(os.path.join(OUT_DIR, "index.json"), "w") as f:
+    with open(os.path.join(GM_DIR, "index.json"), "w") as f:
         json.dump(index, f, indent=0)
     labels = sorted({e["label"] for e in index})
     print(f"{len(index)} clips, {len(labels)} labels, "
-          f"{sum(os.path.getsize(os.path.join(OUT_DIR, e['name'] + '.f32')) for e in index) / 4 / SR / 60:.1f} min")
+          f"{sum(os.path.getsize(os.path.join(GM_DIR, e['name'] + '.f32')) for e in index) / 4 / SR / 60:.1f} min")
 
 
 if __name__ == "__main__":

@@ -99,7 +99,7 @@ def pair_sampler(train, label_index, n_labels, args):
                            args.gm_holdout) if args.gm_fraction > 0 else []
     sampler = data.PairSampler(corpus, synth_sources, n_labels, np.random.default_rng(args.seed + 2),
                                real_fraction=args.real_fraction, strength=args.strength, balance=args.balance,
-                               gm_sources=gm, gm_fraction=args.gm_fraction, speed_prob=getattr(args, "speed_prob", 0.7))
+                               gm_sources=gm, gm_fraction=args.gm_fraction, speed_prob=args.speed_prob)
     return sampler, synth_sources
 
 
