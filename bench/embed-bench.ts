@@ -83,7 +83,11 @@ export async function runEmbedBench(options: { quick?: boolean } = {}): Promise<
     const sourceRate = analysis.info.sampleRateHz;
     const units = analysis.units
       .filter((u) => !u.silent)
-      .map((u) => ({ startSample: convertSampleRate(u.startFrame, sourceRate, rateHz), endSample: convertSampleRate(u.endFrame, sourceRate, rateHz) }))
+      .map((u) => ({
+        startSample: convertSampleRate(u.startFrame, sourceRate, rateHz),
+        endSample: convertSampleRate(u.endFrame, sourceRate, rateHz),
+        descriptors: u.vector, // a unit head's second input
+      }))
       .filter((u) => u.endSample > u.startSample);
     files.push({ path, mono, audioSec: analysis.audioSec, units });
   }
@@ -101,6 +105,7 @@ export async function runEmbedBench(options: { quick?: boolean } = {}): Promise<
   const cpus: number[] = [];
   const fronts: number[] = [];
   const inferences: number[] = [];
+  const heads: number[] = [];
   let patchesPerPass = 0;
   for (let r = 0; r < runs; r++) {
     const before = { ...embedder.timings };
@@ -109,11 +114,13 @@ export async function runEmbedBench(options: { quick?: boolean } = {}): Promise<
     walls.push((performance.now() - t0) / 1000);
     fronts.push(embedder.timings.frontEndSec - before.frontEndSec);
     inferences.push(embedder.timings.inferenceSec - before.inferenceSec);
+    heads.push(embedder.timings.headSec - before.headSec);
     patchesPerPass = embedder.timings.patches - before.patches;
   }
   const unitsSec = median(walls);
   const frontEndShare = median(fronts) / unitsSec;
   const inferenceShare = median(inferences) / unitsSec;
+  const headShare = median(heads) / unitsSec;
   const unitsRealtime = audioSec / unitsSec;
   figures.push({
     name: `${label}: front end + inference, units (batch 32, 1 thread)`,
@@ -127,7 +134,8 @@ export async function runEmbedBench(options: { quick?: boolean } = {}): Promise<
   figures.push({ name: "  per unit", value: (unitsSec / unitCount) * 1e6, unit: "us" });
   figures.push({ name: "  per patch", value: (unitsSec / patchesPerPass) * 1e6, unit: "us" });
   figures.push({ name: "  log-mel front end share", value: 100 * frontEndShare, unit: "%" });
-  figures.push({ name: "  ORT inference share", value: 100 * inferenceShare, unit: "%" });
+  figures.push({ name: "  ORT inference share (patch model)", value: 100 * inferenceShare, unit: "%" });
+  if (embedder.needsDescriptors) figures.push({ name: "  unit head share (ORT)", value: 100 * headShare, unit: "%" });
   json["unitsRealtimeFactor"] = unitsRealtime;
   json["unitsSec"] = unitsSec;
   json["unitsCpuRealtimeFactor"] = cpuRealtime;
@@ -135,6 +143,7 @@ export async function runEmbedBench(options: { quick?: boolean } = {}): Promise<
   json["patchesPerPass"] = patchesPerPass;
   json["frontEndShare"] = frontEndShare;
   json["inferenceShare"] = inferenceShare;
+  json["headShare"] = headShare;
 
   // 2. batch-size effect
   const batchFigures: Record<string, number> = {};

@@ -65,6 +65,7 @@ class UnitCollector {
       convertSampleRate(segment.startSample, ANALYSIS_RATE_HZ, this.embedRateHz),
       convertSampleRate(segment.endSample, ANALYSIS_RATE_HZ, this.embedRateHz),
       segment.silent,
+      segment.vector,
     );
     this.units.push({
       index: this.units.length,

@@ -11,6 +11,7 @@ import { isAbsolute, join, normalize } from "node:path";
 import { MassAudioError } from "../core/errors.js";
 import { WINDOW_SHAPES, type WindowShape } from "../core/dsp/log-mel-framer.js";
 import type { LogCompression, MelNorm, MelScale } from "../core/dsp/mel.js";
+import { DESCRIPTOR_COLUMNS } from "../core/analysis/schema.js";
 import {
   LOGMEL_LAYOUTS,
   WAVEFORM_LAYOUTS,
@@ -68,6 +69,25 @@ export interface ModelOutputSpec {
 export type Pooling = "mean" | "mean+std" | "max";
 export const POOLINGS: readonly Pooling[] = ["mean", "mean+std", "max"];
 
+/**
+ * A unit head: a second ONNX graph that maps a unit's pooled vector and its analysis descriptors (raw, in
+ * `descriptorColumns` order; the graph normalises them) to the unit's final vector. Units only: frame
+ * embeddings (`embed`) are the patch model's own output.
+ */
+export interface ModelHeadSpec {
+  /** The head's ONNX file, relative to the manifest's folder. */
+  readonly file: string;
+  /** Input: the pooled unit vectors, `[units, unitVectorSize of the patch model]`. */
+  readonly embeddingTensorName: string;
+  /** Input: the units' descriptors, `[units, descriptorColumns.length]`. */
+  readonly descriptorsTensorName: string;
+  /** The descriptor columns the head was trained on; must be this build's `DESCRIPTOR_COLUMNS`, in order. */
+  readonly descriptorColumns: readonly string[];
+  readonly outputTensorName: string;
+  /** Length of one unit vector. */
+  readonly size: number;
+}
+
 export interface ModelManifest {
   readonly name: string;
   readonly version: number;
@@ -79,6 +99,8 @@ export interface ModelManifest {
   readonly output: ModelOutputSpec;
   readonly pooling: Pooling;
   readonly maxPatchesPerUnit: number;
+  /** Unit head (absent: the pooled patch vector is the unit vector). */
+  readonly head?: ModelHeadSpec;
 }
 
 /** Collects problems while reading a JSON value, each with its JSON path. */
@@ -181,7 +203,8 @@ function describeRange(range: { integer?: boolean; min?: number; max?: number; a
   return `${range.integer ? "an integer" : "a number"}${parts.length ? " " + parts.join(" and ") : ""}`;
 }
 
-const TOP_KEYS = ["name", "version", "file", "licence", "description", "input", "output", "pooling", "maxPatchesPerUnit"];
+const TOP_KEYS = ["name", "version", "file", "licence", "description", "input", "output", "pooling", "maxPatchesPerUnit", "head"];
+const HEAD_KEYS = ["file", "embeddingTensorName", "descriptorsTensorName", "descriptorColumns", "outputTensorName", "size"];
 const LOGMEL_KEYS = [
   "kind",
   "tensorName",
@@ -342,6 +365,46 @@ function readWaveformInput(r: ManifestReader, input: Record<string, unknown>): W
   return { kind: "waveform", tensorName, layout, sampleRateHz, patchSamples, patchHopSamples };
 }
 
+function readOnnxFileName(r: ManifestReader, record: Record<string, unknown>, path: string): string | undefined {
+  const file = r.string(record, "file", path);
+  if (file !== undefined && (isAbsolute(file) || normalize(file).startsWith("..") || !file.endsWith(".onnx"))) {
+    r.problem(`${path}.file`, `expected a .onnx file name inside the model folder, got ${JSON.stringify(file)}`);
+    return undefined;
+  }
+  return file;
+}
+
+function readHead(r: ManifestReader, value: unknown): ModelHeadSpec | undefined {
+  const path = "head";
+  const head = r.object(value, path, HEAD_KEYS);
+  if (!head) return undefined;
+  const file = readOnnxFileName(r, head, path);
+  const embeddingTensorName = r.string(head, "embeddingTensorName", path);
+  const descriptorsTensorName = r.string(head, "descriptorsTensorName", path);
+  const outputTensorName = r.string(head, "outputTensorName", path);
+  const size = r.number(head, "size", path, { integer: true, min: 1, max: 1 << 20 });
+  const columns = head["descriptorColumns"];
+  let descriptorColumns: readonly string[] | undefined;
+  if (!Array.isArray(columns) || !columns.every((c) => typeof c === "string")) {
+    r.problem(`${path}.descriptorColumns`, `expected an array of descriptor column names, got ${describe(columns)}`);
+  } else {
+    const at = DESCRIPTOR_COLUMNS.findIndex((c, i) => columns[i] !== c);
+    if (at >= 0 || columns.length !== DESCRIPTOR_COLUMNS.length) {
+      const index = at >= 0 ? at : Math.min(columns.length, DESCRIPTOR_COLUMNS.length);
+      r.problem(
+        `${path}.descriptorColumns`,
+        `the head was trained on other descriptors than this version of mass-audio computes: ${columns.length} columns, ` +
+          `this build has ${DESCRIPTOR_COLUMNS.length}; first difference at column ${index}: ` +
+          `expected ${JSON.stringify(DESCRIPTOR_COLUMNS[index] ?? null)}, got ${JSON.stringify(columns[index] ?? null)}`,
+      );
+    } else descriptorColumns = columns as string[];
+  }
+  if (file === undefined || !embeddingTensorName || !descriptorsTensorName || !outputTensorName || size === undefined || !descriptorColumns) {
+    return undefined;
+  }
+  return { file, embeddingTensorName, descriptorsTensorName, descriptorColumns, outputTensorName, size };
+}
+
 /**
  * Validates a parsed manifest.
  * @param json the parsed JSON
@@ -357,10 +420,7 @@ export function parseModelManifest(json: unknown, sourcePath: string): ModelMani
   if (top) {
     const name = r.string(top, "name", "manifest");
     const version = r.number(top, "version", "manifest", { integer: true, min: 0 });
-    const file = r.string(top, "file", "manifest");
-    if (file !== undefined && (isAbsolute(file) || normalize(file).startsWith("..") || !file.endsWith(".onnx"))) {
-      r.problem("manifest.file", `expected a .onnx file name inside the model folder, got ${JSON.stringify(file)}`);
-    }
+    const file = readOnnxFileName(r, top, "manifest");
     const licence = r.string(top, "licence", "manifest", true);
     const description = r.string(top, "description", "manifest", true);
     let input: ModelInputSpec | undefined;
@@ -388,8 +448,9 @@ export function parseModelManifest(json: unknown, sourcePath: string): ModelMani
     }
     const pooling = r.choice<Pooling>(top, "pooling", "manifest", POOLINGS);
     const maxPatchesPerUnit = r.number(top, "maxPatchesPerUnit", "manifest", { integer: true, min: 1, max: 4096, fallback: DEFAULT_MAX_PATCHES_PER_UNIT });
+    const head = top["head"] === undefined ? undefined : readHead(r, top["head"]);
     if (name !== undefined && version !== undefined && file !== undefined && input && output && pooling && maxPatchesPerUnit !== undefined) {
-      manifest = { name, version, file, licence, description, input, output, pooling, maxPatchesPerUnit };
+      manifest = { name, version, file, licence, description, input, output, pooling, maxPatchesPerUnit, ...(head ? { head } : {}) };
     }
   }
   if (r.problems.length > 0 || !manifest) {
@@ -398,11 +459,13 @@ export function parseModelManifest(json: unknown, sourcePath: string): ModelMani
   return manifest;
 }
 
-/** A manifest read from a model folder, with the absolute paths of both files. */
+/** A manifest read from a model folder, with the absolute paths of its files. */
 export interface ModelFiles {
   readonly manifest: ModelManifest;
   readonly manifestPath: string;
   readonly modelPath: string;
+  /** The unit head's ONNX file, when the manifest has a head. */
+  readonly headPath?: string;
 }
 
 /**
@@ -435,15 +498,27 @@ export async function readModelManifest(modelDir: string): Promise<ModelFiles> {
     isFile = false;
   }
   if (!isFile) throw new ModelError(modelPath, "missing", `model file not found (named by ${manifestPath}, field "file")`);
-  return { manifest, manifestPath, modelPath };
+  if (!manifest.head) return { manifest, manifestPath, modelPath };
+  const headPath = join(modelDir, manifest.head.file);
+  const headIsFile = await stat(headPath).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  if (!headIsFile) throw new ModelError(headPath, "missing", `unit head file not found (named by ${manifestPath}, field "head.file")`);
+  return { manifest, manifestPath, modelPath, headPath };
 }
 
-/** Length of one unit vector: the output size, doubled for "mean+std" pooling. */
-export function unitVectorSize(manifest: ModelManifest): number {
+/** Length of one pooled patch vector: the output size, doubled for "mean+std" pooling. */
+export function pooledVectorSize(manifest: ModelManifest): number {
   return manifest.pooling === "mean+std" ? 2 * manifest.output.size : manifest.output.size;
 }
 
-/** `<package root>/models/mass-audio-embed-v2`. */
+/** Length of one unit vector: the head's size, else the pooled patch vector's. */
+export function unitVectorSize(manifest: ModelManifest): number {
+  return manifest.head ? manifest.head.size : pooledVectorSize(manifest);
+}
+
+/** `<package root>/models/<DEFAULT_MODEL_NAME>`. */
 export function defaultModelDir(): string {
   return join(packageRoot(), "models", DEFAULT_MODEL_NAME);
 }

@@ -16,7 +16,7 @@ import { StreamingResampler } from "../core/dsp/resample.js";
 import { samplesToSeconds } from "../core/dsp/time.js";
 import { ParameterError } from "../core/errors.js";
 import { openAudioFile } from "./audio-reader.js";
-import { ModelError, readModelManifest, unitVectorSize, type ModelManifest } from "./model-manifest.js";
+import { ModelError, pooledVectorSize, readModelManifest, unitVectorSize, type ModelHeadSpec, type ModelManifest } from "./model-manifest.js";
 import { pffftEngineFactory } from "./pffft-engine.js";
 
 export { DEFAULT_MODEL_NAME } from "./model-manifest.js";
@@ -33,6 +33,11 @@ const DECODE_BLOCK_FRAMES = 65536;
 export interface UnitRange {
   readonly startSample: number;
   readonly endSample: number;
+  /**
+   * The unit's analysis descriptors (`DESCRIPTOR_COLUMNS` order), which a model with a unit head needs;
+   * ignored by a model without one.
+   */
+  readonly descriptors?: Float32Array;
 }
 
 export interface UnitEmbedder {
@@ -47,15 +52,25 @@ export interface UnitEmbedder {
    * patches ends there): a caller may pass only `[start, min(end, start + maxUnitSamples))` of a long unit.
    */
   readonly maxUnitSamples: number;
+  /** Whether units must come with their descriptors (the model has a unit head). */
+  readonly needsDescriptors: boolean;
   /**
    * One L2-normalised vector (length `size`) per unit, in order.
    * @param mono signal at `sampleRateHz`; a unit may be any sub-range (the signal may be a block of a
    *   longer file, with unit positions relative to it)
    * @param units ranges with integers 0 <= startSample < endSample (samples past the end of `mono` are zero)
-   * @throws ParameterError on a bad unit range; ModelError ("load_failed") if ORT fails to run
+   * @throws ParameterError on a bad unit range, or units without descriptors for a model with a head;
+   *   ModelError ("load_failed") if ORT fails to run
    */
   embedUnits(mono: Float32Array, units: ReadonlyArray<UnitRange>): Promise<Float32Array[]>;
   close(): Promise<void>;
+}
+
+/** A loaded unit head: its session and the manifest's description of it. */
+interface LoadedHead {
+  readonly spec: ModelHeadSpec;
+  readonly session: InferenceSession;
+  readonly path: string;
 }
 
 /** Frame embeddings of a whole signal (the `embed` command): the model's raw output per patch. */
@@ -91,8 +106,10 @@ export interface EmbedderOptions {
 export interface EmbedderTimings {
   /** Seconds spent building input patches (log-mel front end or waveform copies). */
   frontEndSec: number;
-  /** Seconds inside ORT runs. */
+  /** Seconds inside ORT runs of the patch model. */
   inferenceSec: number;
+  /** Seconds inside ORT runs of the unit head (0 without one). */
+  headSec: number;
   patches: number;
   runs: number;
 }
@@ -147,8 +164,9 @@ class OnnxUnitEmbedder implements UnitEmbedder {
   readonly size: number;
   readonly sampleRateHz: number;
   readonly maxUnitSamples: number;
+  readonly needsDescriptors: boolean;
   readonly batchSize: number;
-  readonly timings: EmbedderTimings = { frontEndSec: 0, inferenceSec: 0, patches: 0, runs: 0 };
+  readonly timings: EmbedderTimings = { frontEndSec: 0, inferenceSec: 0, headSec: 0, patches: 0, runs: 0 };
   private readonly outputSize: number;
   private readonly input: Float32Array;
   private readonly inputShape: number[];
@@ -164,7 +182,9 @@ class OnnxUnitEmbedder implements UnitEmbedder {
     private readonly modelPath: string,
     batchSize: number,
     staticBatch: boolean,
+    private readonly head: LoadedHead | undefined,
   ) {
+    this.needsDescriptors = head !== undefined;
     this.modelName = manifest.name;
     this.modelVersion = manifest.version;
     this.size = unitVectorSize(manifest);
@@ -267,6 +287,49 @@ class OnnxUnitEmbedder implements UnitEmbedder {
       vectors.push(poolUnit(patchEmbeddings, first, counts[u]!, size, this.manifest.pooling));
       first += counts[u]!;
     }
+    return this.head && units.length > 0 ? this.runHead(this.head, vectors, units) : vectors;
+  }
+
+  /** The unit head on pooled vectors and the units' descriptors: the units' final vectors. */
+  private async runHead(head: LoadedHead, pooled: Float32Array[], units: ReadonlyArray<UnitRange>): Promise<Float32Array[]> {
+    const columns = head.spec.descriptorColumns.length;
+    const pooledSize = pooled[0]!.length;
+    const descriptors = new Float32Array(units.length * columns);
+    const embeddings = new Float32Array(units.length * pooledSize);
+    units.forEach((unit, i) => {
+      const d = unit.descriptors;
+      if (!d || d.length !== columns) {
+        throw new ParameterError(
+          `embedUnits: model ${this.modelName} has a unit head and needs each unit's ${columns} descriptors; unit ${i} has ${d ? d.length : "none"}`,
+        );
+      }
+      descriptors.set(d, i * columns);
+      embeddings.set(pooled[i]!, i * pooledSize);
+    });
+    const feeds = {
+      [head.spec.descriptorsTensorName]: new Tensor("float32", descriptors, [units.length, columns]),
+      [head.spec.embeddingTensorName]: new Tensor("float32", embeddings, [units.length, pooledSize]),
+    };
+    const started = performance.now();
+    let result: InferenceSession.ReturnType;
+    try {
+      result = await head.session.run(feeds, [head.spec.outputTensorName]);
+    } catch (error) {
+      throw new ModelError(head.path, "load_failed", `unit head inference failed: ${(error as Error).message}`, { cause: error });
+    }
+    this.timings.headSec += (performance.now() - started) / 1000;
+    const output = result[head.spec.outputTensorName]!;
+    const size = head.spec.size;
+    if (output.dims.length !== 2 || output.dims[0] !== units.length || output.dims[1] !== size) {
+      throw new ModelError(head.path, "mismatch", `unit head output "${head.spec.outputTensorName}" came back with shape ${describeShape(output.dims)}, expected [${units.length}, ${size}] (head.size=${size})`);
+    }
+    const values = output.data as Float32Array;
+    const vectors = pooled.map((_, i) => {
+      const v = values.slice(i * size, (i + 1) * size);
+      l2Normalise(v);
+      return v;
+    });
+    output.dispose();
     return vectors;
   }
 
@@ -311,7 +374,7 @@ class OnnxUnitEmbedder implements UnitEmbedder {
     return this.serialise(async () => {
       if (this.closed) return;
       this.closed = true;
-      await this.session.release();
+      await Promise.all([this.session.release(), this.head?.session.release()]);
     });
   }
 }
@@ -374,7 +437,7 @@ export async function loadUnitEmbedder(modelDir: string, options: EmbedderOption
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
     throw new ParameterError(`batchSize must be an integer between 1 and ${MAX_BATCH_SIZE}, got ${batchSize}`);
   }
-  const { manifest, modelPath } = await readModelManifest(modelDir);
+  const { manifest, modelPath, headPath } = await readModelManifest(modelDir);
   const input = manifest.input;
   let builder: PatchBuilder;
   try {
@@ -385,18 +448,21 @@ export async function loadUnitEmbedder(modelDir: string, options: EmbedderOption
   } catch (error) {
     throw new ModelError(modelPath, "invalid_manifest", `manifest input cannot be built: ${(error as Error).message}`, { cause: error });
   }
+  const sessionOptions: InferenceSession.SessionOptions = {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: "sequential",
+    graphOptimizationLevel: "all",
+  };
   let session: InferenceSession;
   try {
-    session = await InferenceSession.create(modelPath, {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: "sequential",
-      graphOptimizationLevel: "all",
-    });
+    session = await InferenceSession.create(modelPath, sessionOptions);
   } catch (error) {
     throw new ModelError(modelPath, "load_failed", `onnxruntime cannot load it: ${(error as Error).message}`, { cause: error });
   }
+  let head: LoadedHead | undefined;
   try {
+    if (manifest.head && headPath) head = await loadHead(manifest, manifest.head, headPath, sessionOptions);
     const inputFields =
       input.kind === "logmel"
         ? `input.layout=${input.layout}, input.mel.bands=${input.mel.bands}, input.patchFrames=${input.patchFrames}`
@@ -425,7 +491,37 @@ export async function loadUnitEmbedder(modelDir: string, options: EmbedderOption
     );
     const staticBatch = staticInputBatch ?? staticOutputBatch;
     if (staticBatch !== undefined) batchSize = staticBatch;
-    return new OnnxUnitEmbedder(manifest, session, builder, modelPath, batchSize, staticBatch !== undefined);
+    return new OnnxUnitEmbedder(manifest, session, builder, modelPath, batchSize, staticBatch !== undefined, head);
+  } catch (error) {
+    await Promise.all([session.release().catch(() => undefined), head?.session.release().catch(() => undefined)]);
+    throw error;
+  }
+}
+
+/** Creates the unit head's session and checks its two inputs and its output against the manifest. */
+async function loadHead(manifest: ModelManifest, spec: ModelHeadSpec, path: string, options: InferenceSession.SessionOptions): Promise<LoadedHead> {
+  let session: InferenceSession;
+  try {
+    session = await InferenceSession.create(path, options);
+  } catch (error) {
+    throw new ModelError(path, "load_failed", `onnxruntime cannot load the unit head: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    const columns = spec.descriptorColumns.length;
+    const pooled = pooledVectorSize(manifest);
+    const statics = [
+      checkTensor(path, "input", spec.descriptorsTensorName, session.inputNames, session.inputMetadata, [0, columns], `head.descriptorColumns: ${columns}`),
+      checkTensor(path, "input", spec.embeddingTensorName, session.inputNames, session.inputMetadata, [0, pooled], `pooled patch vector: ${pooled}`),
+      checkTensor(path, "output", spec.outputTensorName, session.outputNames, session.outputMetadata, [0, spec.size], `head.size=${spec.size}`),
+    ];
+    if (statics.some((batch) => batch !== undefined)) {
+      throw new ModelError(path, "mismatch", "the unit head has a fixed first dimension; it must take any number of units (a dynamic axis)");
+    }
+    const otherInputs = session.inputNames.filter((n) => n !== spec.descriptorsTensorName && n !== spec.embeddingTensorName);
+    if (otherInputs.length > 0) {
+      throw new ModelError(path, "mismatch", `the unit head has inputs besides "${spec.descriptorsTensorName}" and "${spec.embeddingTensorName}": ${otherInputs.join(", ")}`);
+    }
+    return { spec, session, path };
   } catch (error) {
     await session.release().catch(() => undefined);
     throw error;

@@ -12,7 +12,8 @@ export interface UnitEmbedderPort {
   readonly size: number;
   /** The longest stretch of a unit the model looks at (from its start), in samples at `sampleRateHz`. */
   readonly maxUnitSamples: number;
-  embedUnits(mono: Float32Array, units: ReadonlyArray<{ startSample: number; endSample: number }>): Promise<Float32Array[]>;
+  /** Units carry their descriptors (a model with a unit head needs them; others ignore them). */
+  embedUnits(mono: Float32Array, units: ReadonlyArray<{ startSample: number; endSample: number; descriptors?: Float32Array }>): Promise<Float32Array[]>;
 }
 
 /** Units gathered before a batch runs: 64 units. */
@@ -62,7 +63,7 @@ export class UnitEmbeddingCollector {
   /** Samples before this position are no longer needed (the last closed unit ended there). */
   private keepFrom = 0;
   /** Units waiting for a batch: index, and their samples' span in `pendingSamples`. */
-  private readonly pending: { unitIndex: number; startSample: number; endSample: number }[] = [];
+  private readonly pending: { unitIndex: number; startSample: number; endSample: number; descriptors?: Float32Array }[] = [];
   /** The pending units' samples, one after the other (`pendingLength` used): the batch's signal. */
   private pendingSamples: Float32Array<ArrayBuffer> = NO_SAMPLES;
   private pendingLength = 0;
@@ -95,10 +96,11 @@ export class UnitEmbeddingCollector {
   }
 
   /**
-   * Records a closed unit `[startSample, endSample)` (stream positions at the embedder's rate). Silent
-   * units get no embedding (null). Units must arrive in order, their samples already pushed.
+   * Records a closed unit `[startSample, endSample)` (stream positions at the embedder's rate) and its
+   * analysis descriptors (for a model with a unit head). Silent units get no embedding (null). Units must
+   * arrive in order, their samples already pushed.
    */
-  addUnit(unitIndex: number, startSample: number, endSample: number, silent: boolean): void {
+  addUnit(unitIndex: number, startSample: number, endSample: number, silent: boolean, descriptors?: Float32Array): void {
     this.results[unitIndex] = null;
     this.keepFrom = Math.max(this.keepFrom, endSample);
     if (silent) return;
@@ -116,7 +118,7 @@ export class UnitEmbeddingCollector {
     }
     if (count > 0) this.pendingSamples.set(this.buffer.subarray(from - this.base, to - this.base), start);
     this.pendingLength = start + count;
-    this.pending.push({ unitIndex, startSample: start, endSample: start + count });
+    this.pending.push({ unitIndex, startSample: start, endSample: start + count, ...(descriptors ? { descriptors } : {}) });
   }
 
   /** Embeds the pending units (one batch call). */

@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { DESCRIPTOR_COLUMNS } from "../../src/core/analysis/schema.js";
 import { ModelError, parseModelManifest, readModelManifest, unitVectorSize } from "../../src/io/model-manifest.js";
 import { REPO_ROOT, tempDir } from "../helpers/corpus.js";
 
@@ -126,6 +127,30 @@ describe("parseModelManifest", () => {
     const p = clone();
     input(p)["normalise"] = { kind: "per-band", mean: [0, 1], std: [1, 1] };
     expect(problems(p)).toContain("input.normalise.mean: expected an array of 64 finite numbers, got an array of 2");
+  });
+
+  it("reads an optional unit head: its size is the unit vector's; a wrong column list names the first difference", () => {
+    const withHead = clone();
+    const head = {
+      file: "head.onnx",
+      embeddingTensorName: "cnn",
+      descriptorsTensorName: "descriptors",
+      descriptorColumns: [...DESCRIPTOR_COLUMNS],
+      outputTensorName: "unit_embedding",
+      size: 32,
+    };
+    withHead["head"] = head;
+    const manifest = parseModelManifest(withHead, "manifest.json");
+    expect(manifest.head).toEqual(head);
+    expect(unitVectorSize(manifest)).toBe(32);
+    expect(unitVectorSize(parseModelManifest(clone(), "manifest.json"))).toBe(64);
+    withHead["head"] = { ...head, descriptorColumns: DESCRIPTOR_COLUMNS.slice(0, 70), size: 0, file: "../head.onnx", extra: 1 };
+    const text = problems(withHead);
+    expect(text).toContain("head.descriptorColumns: the head was trained on other descriptors than this version of mass-audio computes: 70 columns");
+    expect(text).toContain(`first difference at column 70: expected ${JSON.stringify(DESCRIPTOR_COLUMNS[70])}, got null`);
+    expect(text).toContain("head.size: expected an integer >= 1");
+    expect(text).toContain('head.file: expected a .onnx file name inside the model folder, got "../head.onnx"');
+    expect(text).toContain("head.extra: unknown field");
   });
 
   it("rejects a model file outside the folder or not ending in .onnx", () => {

@@ -79,7 +79,7 @@ describe("unit embeddings in the corpus (default model)", () => {
         const analysisEnd = convertSampleRate(u.endFrame, rate, ANALYSIS_RATE_HZ);
         const start = convertSampleRate(analysisStart, ANALYSIS_RATE_HZ, embedder.sampleRateHz);
         const end = convertSampleRate(analysisEnd, ANALYSIS_RATE_HZ, embedder.sampleRateHz);
-        return { startSample: start, endSample: Math.min(end, start + embedder.maxUnitSamples) };
+        return { startSample: start, endSample: Math.min(end, start + embedder.maxUnitSamples), descriptors: u.vector };
       });
       const whole = await embedder.embedUnits(mono, ranges);
       units.forEach((u, i) => {
