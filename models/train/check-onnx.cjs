@@ -31,6 +31,22 @@ async function main() {
   const sec = Number(process.hrtime.bigint() - t0) / 1e9;
   const perPatchMs = (sec / (runs * batch)) * 1000;
   console.log(JSON.stringify({ batch, perPatchMs, patchesPerSec: 1 / (perPatchMs / 1000) }));
-  if (maxDiff > 1e-4) process.exit(1);
+  let headDiff = 0;
+  if (manifest.head) {
+    // the unit head on the fixture's two units (torch reference)
+    const h = manifest.head;
+    const headSession = await ort.InferenceSession.create(path.join(dir, h.file), { intraOpNumThreads: 1 });
+    const d = new Float32Array(ref.head.descriptors.flat());
+    const c = new Float32Array(ref.head.cnn.flat());
+    const r = await headSession.run({
+      [h.descriptorsTensorName]: new ort.Tensor("float32", d, [2, h.descriptorColumns.length]),
+      [h.embeddingTensorName]: new ort.Tensor("float32", c, [2, c.length / 2]),
+    });
+    const o = r[h.outputTensorName].data;
+    const want = ref.head.unitEmbeddings.flat();
+    for (let i = 0; i < want.length; i++) headDiff = Math.max(headDiff, Math.abs(o[i] - want[i]));
+    console.log(JSON.stringify({ head: h.file, maxAbsDiffHead: headDiff }));
+  }
+  if (maxDiff > 1e-4 || headDiff > 1e-4) process.exit(1);
 }
 main().catch((err) => { console.error(err); process.exit(1); });

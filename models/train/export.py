@@ -1,5 +1,6 @@
-"""Exports a checkpoint: models/<MODEL_NAME>/{<MODEL_NAME>.onnx, manifest.json} and the TS reference
-fixture test/fixtures/embed/reference.json. /usr/bin/python3 export.py [--checkpoint PATH]"""
+"""Exports the CNN checkpoint and the unit head (fuse.py): models/<MODEL_NAME>/{<MODEL_NAME>.onnx,
+<MODEL_NAME>-head.onnx, manifest.json} and the TS reference fixture test/fixtures/embed/reference.json.
+/usr/bin/python3 export.py [--checkpoint CNN.pt] [--head HEAD.pt]"""
 
 import argparse
 import json
@@ -10,14 +11,27 @@ import torch
 
 import frontend as fe
 from model import Embedder, count_macs
+from embed_units import embed_unit_signals
+from fuse import Head
 from paths import FIXTURE_JSON, MODEL_DIR, MODEL_NAME, MODEL_VERSION, WORK_DIR
 
 REFERENCE_SIGNAL = ("x[n] = 0.5*sin(2*pi*440*n/22050) + 0.25*sin(2*pi*3000*n/22050)*(n/22050), n = 0..22049, "
                     "float64 then float32")
 
 
-def manifest(mean, std, size):
+def head_manifest(columns, cnn_size, size):
     return {
+        "file": MODEL_NAME + "-head.onnx",
+        "embeddingTensorName": "cnn",
+        "descriptorsTensorName": "descriptors",
+        "descriptorColumns": columns,
+        "outputTensorName": "unit_embedding",
+        "size": size,
+    }
+
+
+def manifest(mean, std, size, head=None):
+    out = {
         "name": MODEL_NAME,
         "version": MODEL_VERSION,
         "file": MODEL_NAME + ".onnx",
@@ -45,6 +59,13 @@ def manifest(mean, std, size):
         "pooling": "mean",
         "maxPatchesPerUnit": 8,
     }
+    if head is not None:
+        out["description"] = ("mass-audio's own small log-mel CNN (mass-audio-embed-v2: distilled from three contrastive + "
+                              "supervised-contrastive teachers trained on CC0 Sonic Pi samples and generated sounds) and a unit "
+                              "head that combines its pooled unit vector with the unit's 75 descriptors (trained on the same "
+                              "CC0 train files and rendered General MIDI clips): 64-d unit embedding")
+        out["head"] = head
+    return out
 
 
 def g7(a):
@@ -63,6 +84,7 @@ def reference_signal():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--checkpoint", default=os.path.join(WORK_DIR, "checkpoint.pt"))
+    ap.add_argument("--head", default=os.path.join(WORK_DIR, "head.pt"), help="fuse.py's unit head")
     args = ap.parse_args()
     ck = torch.load(args.checkpoint)
     model = Embedder(**ck.get("model_kwargs", {}))
@@ -80,8 +102,21 @@ def main():
     import onnx
     m = onnx.load(onnx_path)
     onnx.checker.check_model(m)
+
+    hk = torch.load(args.head)
+    head = Head(hk["n_desc"], hk["n_emb"], np.array(hk["mean"]), np.array(hk["std"]))
+    head.load_state_dict(hk["state"])
+    head.eval()
+    assert hk["n_emb"] == size, f"head expects {hk['n_emb']}-d CNN vectors, the CNN gives {size}"
+    head_size = head.net[-1].out_features
+    head_path = os.path.join(MODEL_DIR, MODEL_NAME + "-head.onnx")
+    torch.onnx.export(head, (torch.zeros(2, hk["n_desc"]), torch.zeros(2, size)), head_path, opset_version=13,
+                      input_names=["descriptors", "cnn"], output_names=["unit_embedding"],
+                      dynamic_axes={"descriptors": {0: "units"}, "cnn": {0: "units"}, "unit_embedding": {0: "units"}},
+                      do_constant_folding=True, training=torch.onnx.TrainingMode.EVAL)
+    onnx.checker.check_model(onnx.load(head_path))
     with open(os.path.join(MODEL_DIR, "manifest.json"), "w") as f:
-        json.dump(manifest(mean, std, size), f, indent=2)
+        json.dump(manifest(mean, std, size, head_manifest(hk["columns"], size, head_size)), f, indent=2)
         f.write("\n")
 
     # Reference fixture: first patch's normalised log-mel (float64 front end on the float32 signal) and the
@@ -102,8 +137,26 @@ def main():
         f.write("\n  ],\n")
         f.write('  "embeddings": [\n')
         f.write(",\n".join("    " + json.dumps(g7(row), separators=(",", ":")) for row in emb))
-        f.write("\n  ]\n}\n")
-    info = {"onnxBytes": os.path.getsize(onnx_path), "parameters": sum(p.numel() for p in model.parameters()),
+        f.write("\n  ],\n")
+        # The head on two units of the reference signal, [0, 8960) and [4096, 13056) (two patches each, the
+        # second ending in silence: embed_units, as the TS embedder cuts units), with descriptors within the
+        # training range (mean + 0.8 std sin(i)); every 7th descriptor of the second unit is pushed far out of
+        # range, so the clip to +-6 standard deviations is tested too.
+        i = np.arange(hk["n_desc"])
+        d0 = (np.array(hk["mean"]) + 0.8 * np.array(hk["std"]) * np.sin(i)).astype(np.float32)
+        d1 = d0.copy()
+        d1[::7] = np.float32(1e6)
+        cnn = embed_unit_signals(model, [x[0:8960], x[4096:13056]], mean, std).astype(np.float32)
+        descriptors = np.stack([d0, d1]).astype(np.float32)
+        with torch.no_grad():
+            out = head(torch.from_numpy(descriptors), torch.from_numpy(cnn.astype(np.float32))).numpy()
+        f.write('  "head": {\n')
+        f.write('    "descriptors": [\n' + ",\n".join("      " + json.dumps(g7(r), separators=(",", ":")) for r in descriptors) + "\n    ],\n")
+        f.write('    "cnn": [\n' + ",\n".join("      " + json.dumps(g7(r), separators=(",", ":")) for r in cnn) + "\n    ],\n")
+        f.write('    "unitEmbeddings": [\n' + ",\n".join("      " + json.dumps(g7(r), separators=(",", ":")) for r in out) + "\n    ]\n")
+        f.write("  }\n}\n")
+    info = {"onnxBytes": os.path.getsize(onnx_path), "headOnnxBytes": os.path.getsize(head_path),
+            "headParameters": sum(p.numel() for p in head.net.parameters()), "parameters": sum(p.numel() for p in model.parameters()),
             "macsPerPatch": count_macs(model), "mean": mean, "std": std,
             "silenceValue": float(fe.silence_value(mean, std))}
     with open(os.path.join(WORK_DIR, "export-info.json"), "w") as f:

@@ -11,8 +11,8 @@ GM_DIR = os.path.join(WORK_DIR, "gm22050")  # render_gm.py's clips (the General 
 SPLIT_JSON = os.path.join(HERE, "split.json")
 INNER_SPLIT_JSON = os.path.join(HERE, "inner-split.json")
 CV_FOLDS_JSON = os.path.join(HERE, "cv-folds.json")
-MODEL_NAME = "mass-audio-embed-v2"
-MODEL_VERSION = 2  # name@version identifies the model in a corpus store: a new model is a new name and version
+MODEL_NAME = "mass-audio-embed-v3"
+MODEL_VERSION = 3  # name@version identifies the model in a corpus store: a new model is a new name and version
 MODEL_DIR = os.path.join(REPO, "models", MODEL_NAME)
 FIXTURE_JSON = os.path.join(REPO, "test", "fixtures", "embed", "reference.json")
 

@@ -14,6 +14,7 @@ import { basename, dirname, extname, join } from "node:path";
 import { MassAudioError, WriteError } from "../core/errors.js";
 import { msToSamples } from "../core/dsp/time.js";
 import type { OnnxEmbedder } from "../io/onnx-embedder.js";
+import { DEFAULT_MODEL_NAME } from "../io/model-manifest.js";
 import { writeNpz } from "../io/npy-writer.js";
 import { expandAudioPaths } from "./audio-paths.js";
 import { createProgress } from "./progress.js";
@@ -111,9 +112,12 @@ function positiveInteger(value: string): number {
 
 export function registerEmbedCommand(program: Command): void {
   const command = new Command("embed")
-    .description("write frame embeddings (.npz with 'embedding' and 'timestamps', as openl3) of audio files")
+    .description(
+      "write frame embeddings (.npz with 'embedding' and 'timestamps', as openl3) of audio files: the patch model's output " +
+        "every hop (a model's unit head needs a unit's descriptors, so it applies to indexed units only)",
+    )
     .argument("<file...>", "audio files or folders (searched recursively)")
-    .option("-m, --model <name|dir>", "model name under models/ or a model folder (default: mass-audio-embed-v2)")
+    .option("-m, --model <name|dir>", `model name under models/ or a model folder (default: ${DEFAULT_MODEL_NAME})`)
     .option("-o, --output <dir>", "output folder (default: next to each input)")
     .option("--hop-ms <ms>", "hop between embeddings in ms (default: the model's patch hop)", positiveNumber)
     .option("-x, --suffix <s>", "append _<s> to output file names")

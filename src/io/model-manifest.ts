@@ -23,7 +23,7 @@ import {
 } from "../core/dsp/model-patches.js";
 
 /** Name of the model mass-audio ships (models/<name>/). Here, not in onnx-embedder.ts, so that naming it does not load onnxruntime. */
-export const DEFAULT_MODEL_NAME = "mass-audio-embed-v2";
+export const DEFAULT_MODEL_NAME = "mass-audio-embed-v3";
 /** File name of a model folder's manifest. */
 export const MANIFEST_FILE_NAME = "manifest.json";
 /** Patches per unit when the manifest does not say (CONTRACTS A). */

@@ -94,7 +94,7 @@ describe("mass-audio embed", () => {
     const c = collect();
     await expect(runEmbed([join(CORPUS_DIR, "bd_808.flac")], { model: join(temp.dir, "no-model") }, c.io)).rejects.toThrow(ModelError);
     await expect(runEmbed([join(CORPUS_DIR, "bd_808.flac")], { model: "nope" }, c.io)).rejects.toThrow(
-      /no model named "nope" \(models here: .*mass-audio-embed-v2/,
+      /no model named "nope" \(models here: .*mass-audio-embed-v3/,
     );
   });
 });

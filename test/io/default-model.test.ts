@@ -1,12 +1,15 @@
 /**
- * The shipped default model (models/mass-audio-embed-v2) against the trainer's reference fixture
- * (test/fixtures/embed/reference.json, written by models/train/export.py from the PyTorch model and a
- * float64 NumPy front end): our log-mel front end and ORT's output must match within 1e-4.
+ * The shipped default model (models/mass-audio-embed-v3: the v2 patch CNN and a unit head) against the
+ * trainer's reference fixture (test/fixtures/embed/reference.json, written by models/train/export.py from
+ * the PyTorch models and a float64 NumPy front end): our log-mel front end, ORT's patch embeddings and the
+ * unit head's output must match within 1e-4. Pooling, batching and unit-range behaviour are checked on the
+ * patch model alone (the same folder with the head taken out of its manifest).
  */
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LogMelPatchBuilder } from "../../src/core/dsp/model-patches.js";
+import { DESCRIPTOR_COLUMNS } from "../../src/core/analysis/schema.js";
 import { ParameterError } from "../../src/core/errors.js";
 import { convertSampleRate } from "../../src/core/dsp/time.js";
 import { analyzeFile } from "../../src/io/analyze-file.js";
@@ -20,6 +23,7 @@ interface Reference {
   model: string;
   logmelNormalised: number[][];
   embeddings: number[][];
+  head: { descriptors: number[][]; cnn: number[][]; unitEmbeddings: number[][] };
 }
 
 const MODEL_DIR = defaultModelDir();
@@ -68,18 +72,106 @@ function noise(length: number, seed: number): Float32Array {
 const temp = tempDir();
 afterAll(() => temp.cleanup());
 
-describe("shipped default model mass-audio-embed-v2", () => {
+/** A copy of the default model folder with its manifest edited. */
+function variantOf(name: string, edit: (manifest: Record<string, unknown>) => void): string {
+  const dir = join(temp.dir, name);
+  cpSync(MODEL_DIR, dir, { recursive: true });
+  const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Record<string, unknown>;
+  edit(manifest);
+  writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest));
+  return dir;
+}
+
+function descriptorsOf(values: readonly number[]): Float32Array {
+  return Float32Array.from(values);
+}
+
+describe("shipped default model mass-audio-embed-v3", () => {
   let embedder: OnnxEmbedder;
+  /** The patch model alone: the default folder without the unit head. */
+  let patchModel: OnnxEmbedder;
+  let patchModelDir: string;
   beforeAll(async () => {
     embedder = await loadUnitEmbedder(MODEL_DIR);
+    patchModelDir = variantOf("patch-model", (manifest) => delete manifest["head"]);
+    patchModel = await loadUnitEmbedder(patchModelDir);
   });
-  afterAll(async () => embedder.close());
+  afterAll(async () => Promise.all([embedder.close(), patchModel.close()]));
 
-  it("loads from <package root>/models/mass-audio-embed-v2 and is the model the reference was made with", () => {
-    expect(embedder.modelName).toBe("mass-audio-embed-v2");
-    expect(reference.model).toBe("mass-audio-embed-v2");
+  it("loads from <package root>/models/mass-audio-embed-v3 and is the model the reference was made with", () => {
+    expect(embedder.modelName).toBe("mass-audio-embed-v3");
+    expect(reference.model).toBe("mass-audio-embed-v3");
     expect(embedder.sampleRateHz).toBe(22050);
-    expect(embedder.size).toBe(embedder.manifest.pooling === "mean+std" ? 2 * embedder.manifest.output.size : embedder.manifest.output.size);
+    expect(embedder.needsDescriptors).toBe(true);
+    expect(embedder.size).toBe(embedder.manifest.head!.size);
+    expect(embedder.manifest.head!.descriptorColumns).toEqual(DESCRIPTOR_COLUMNS);
+    expect(patchModel.needsDescriptors).toBe(false);
+    expect(patchModel.size).toBe(patchModel.manifest.output.size);
+  });
+
+  it("the unit head on the reference's two units matches the PyTorch reference within 1e-4 (out-of-range descriptors clipped)", async () => {
+    const input = embedder.manifest.input as { hopSamples: number; patchFrames: number; patchHopFrames: number; windowSamples: number };
+    const span = (input.patchFrames - 1) * input.hopSamples + input.windowSamples;
+    const hop = input.patchHopFrames * input.hopSamples;
+    // two patches each (the second ends in the silence after the unit), as models/train/embed_units.py cuts them
+    const ranges = [
+      { startSample: 0, endSample: span },
+      { startSample: hop, endSample: hop + span },
+    ];
+    const pooled = await patchModel.embedUnits(referenceSignal(), ranges);
+    for (const u of [0, 1]) expect(maxAbsDiff(pooled[u]!, reference.head.cnn[u]!)).toBeLessThan(1e-4);
+    const vectors = await embedder.embedUnits(
+      referenceSignal(),
+      ranges.map((range, u) => ({ ...range, descriptors: descriptorsOf(reference.head.descriptors[u]!) })),
+    );
+    for (const u of [0, 1]) {
+      expect(maxAbsDiff(vectors[u]!, reference.head.unitEmbeddings[u]!)).toBeLessThan(1e-4);
+      expect(Math.hypot(...vectors[u]!)).toBeCloseTo(1, 5);
+    }
+  });
+
+  it("a unit's vector depends on its descriptors and its sound, and not on the other units of the call", async () => {
+    const signal = noise(60000, 6);
+    const random = seededRandom(7);
+    const base = reference.head.descriptors[0]!;
+    const units = Array.from({ length: 5 }, (_, i) => ({
+      startSample: i * 12000,
+      endSample: i * 12000 + 9000,
+      descriptors: Float32Array.from(base, (v) => v * (0.8 + 0.4 * random())),
+    }));
+    const together = await embedder.embedUnits(signal, units);
+    for (const [u, unit] of units.entries()) {
+      const [alone] = await embedder.embedUnits(signal, [unit]);
+      expect(maxAbsDiff(alone!, together[u]!)).toBeLessThan(1e-5);
+    }
+    const [otherDescriptors] = await embedder.embedUnits(signal, [{ ...units[0]!, descriptors: units[1]!.descriptors }]);
+    expect(maxAbsDiff(otherDescriptors!, together[0]!)).toBeGreaterThan(1e-3);
+    const [otherSound] = await embedder.embedUnits(signal, [{ ...units[1]!, descriptors: units[0]!.descriptors }]);
+    expect(maxAbsDiff(otherSound!, together[0]!)).toBeGreaterThan(1e-3);
+  });
+
+  it("refuses units without their descriptors, naming the unit and what the head needs", async () => {
+    const signal = noise(20000, 8);
+    await expect(embedder.embedUnits(signal, [{ startSample: 0, endSample: 10000 }])).rejects.toThrow(
+      /mass-audio-embed-v3 has a unit head and needs each unit's 75 descriptors; unit 0 has none/,
+    );
+    await expect(
+      embedder.embedUnits(signal, [{ startSample: 0, endSample: 10000, descriptors: new Float32Array(74) }]),
+    ).rejects.toThrow(ParameterError);
+  });
+
+  it("a head trained on other descriptor columns, or a missing head file, is refused when the model loads", async () => {
+    const swapped = variantOf("swapped-columns", (manifest) => {
+      const head = manifest["head"] as { descriptorColumns: string[] };
+      [head.descriptorColumns[3], head.descriptorColumns[4]] = [head.descriptorColumns[4]!, head.descriptorColumns[3]!];
+    });
+    await expect(loadUnitEmbedder(swapped)).rejects.toThrow(
+      new RegExp(`head\\.descriptorColumns: .*first difference at column 3: expected "${DESCRIPTOR_COLUMNS[3]!.replace(".", "\\.")}"`),
+    );
+    const noHead = variantOf("no-head-file", (manifest) => {
+      (manifest["head"] as { file: string }).file = "absent-head.onnx";
+    });
+    await expect(loadUnitEmbedder(noHead)).rejects.toMatchObject({ code: "model_missing", message: expect.stringMatching(/unit head file not found/) });
   });
 
   for (const fft of ["pffft", "fftjs"] as const) {
@@ -104,27 +196,32 @@ describe("shipped default model mass-audio-embed-v2", () => {
     for (const p of [0, 1]) expect(maxAbsDiff(frames.embeddings.subarray(p * size, (p + 1) * size), reference.embeddings[p]!)).toBeLessThan(1e-4);
   });
 
-  it("a unit's vector is its patches' embeddings pooled and L2-normalised; units see only their own samples", async () => {
+  it("patch model: a unit's vector is its patches' embeddings pooled and L2-normalised; units see only their own samples", async () => {
     const signal = noise(60000, 1);
     const units = [
       { startSample: 0, endSample: 1500 },
       { startSample: 1500, endSample: 25000 },
       { startSample: 25000, endSample: 60000 },
     ];
-    const vectors = await embedder.embedUnits(signal, units);
-    const size = embedder.manifest.output.size;
+    const vectors = await patchModel.embedUnits(signal, units);
+    const size = patchModel.manifest.output.size;
     for (const [u, unit] of units.entries()) {
       const own = signal.slice(unit.startSample, unit.endSample);
-      const frames = await embedder.embedFrames(own, { center: false });
-      const count = Math.min(frames.frameCount, embedder.manifest.maxPatchesPerUnit);
-      expect(vectors[u]!.length).toBe(embedder.size);
-      expect(maxAbsDiff(vectors[u]!, pool(frames.embeddings, count, size, embedder.manifest.pooling))).toBeLessThan(1e-5);
+      const frames = await patchModel.embedFrames(own, { center: false });
+      const count = Math.min(frames.frameCount, patchModel.manifest.maxPatchesPerUnit);
+      expect(vectors[u]!.length).toBe(patchModel.size);
+      expect(maxAbsDiff(vectors[u]!, pool(frames.embeddings, count, size, patchModel.manifest.pooling))).toBeLessThan(1e-5);
     }
   });
 
   it("gives the same vectors whatever the batch size, and for concurrent calls", async () => {
     const signal = noise(80000, 2);
-    const units = Array.from({ length: 12 }, (_, i) => ({ startSample: i * 6000, endSample: i * 6000 + 5000 + 1000 * (i % 3) }));
+    const base = reference.head.descriptors[0]!;
+    const units = Array.from({ length: 12 }, (_, i) => ({
+      startSample: i * 6000,
+      endSample: i * 6000 + 5000 + 1000 * (i % 3),
+      descriptors: Float32Array.from(base, (v, c) => v * (1 + 0.02 * Math.sin(i + c))),
+    }));
     const reference32 = await embedder.embedUnits(signal, units);
     const single = await loadUnitEmbedder(MODEL_DIR, { batchSize: 1 });
     try {
@@ -136,14 +233,15 @@ describe("shipped default model mass-audio-embed-v2", () => {
     }
   });
 
-  it("a long unit uses at most maxPatchesPerUnit patches: only its first maxUnitSamples matter", async () => {
+  it("patch model: a long unit uses at most maxPatchesPerUnit patches: only its first maxUnitSamples matter", async () => {
     const signal = noise(200000, 4);
-    const { patchHopFrames, hopSamples, patchFrames, windowSamples } = embedder.manifest.input as { patchHopFrames: number; hopSamples: number; patchFrames: number; windowSamples: number };
-    expect(embedder.maxUnitSamples).toBe((embedder.manifest.maxPatchesPerUnit - 1) * patchHopFrames * hopSamples + (patchFrames - 1) * hopSamples + windowSamples);
-    const [whole, head, shorter] = await embedder.embedUnits(signal, [
+    const { patchHopFrames, hopSamples, patchFrames, windowSamples } = patchModel.manifest.input as { patchHopFrames: number; hopSamples: number; patchFrames: number; windowSamples: number };
+    expect(patchModel.maxUnitSamples).toBe((patchModel.manifest.maxPatchesPerUnit - 1) * patchHopFrames * hopSamples + (patchFrames - 1) * hopSamples + windowSamples);
+    expect(embedder.maxUnitSamples).toBe(patchModel.maxUnitSamples);
+    const [whole, head, shorter] = await patchModel.embedUnits(signal, [
       { startSample: 0, endSample: 200000 },
-      { startSample: 0, endSample: embedder.maxUnitSamples },
-      { startSample: 0, endSample: embedder.maxUnitSamples - 5000 },
+      { startSample: 0, endSample: patchModel.maxUnitSamples },
+      { startSample: 0, endSample: patchModel.maxUnitSamples - 5000 },
     ]);
     expect(maxAbsDiff(whole!, head!)).toBeLessThan(1e-6);
     expect(maxAbsDiff(whole!, shorter!)).toBeGreaterThan(1e-4);
@@ -170,16 +268,15 @@ describe("shipped default model mass-audio-embed-v2", () => {
     await expect(embedder.embedUnits(new Float32Array(100), [{ startSample: -1, endSample: 5 }])).rejects.toThrow(/unit 0/);
   });
 
-  it("mean+std and max pooling of the same patches (manifest variants of the real model)", async () => {
+  it("patch model: mean+std and max pooling of the same patches (manifest variants of the real model)", async () => {
     const signal = noise(30000, 3);
     const frames = await embedder.embedFrames(signal, { center: false });
     const size = embedder.manifest.output.size;
     for (const pooling of ["mean+std", "max"] as const) {
-      const dir = join(temp.dir, pooling.replace("+", "-"));
-      cpSync(MODEL_DIR, dir, { recursive: true });
-      const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Record<string, unknown>;
-      manifest["pooling"] = pooling;
-      writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest));
+      const dir = variantOf(pooling.replace("+", "-"), (manifest) => {
+        manifest["pooling"] = pooling;
+        delete manifest["head"];
+      });
       const variant = await loadUnitEmbedder(dir);
       try {
         expect(variant.size).toBe(pooling === "mean+std" ? 2 * size : size);
@@ -199,7 +296,7 @@ describe("shipped default model mass-audio-embed-v2", () => {
       const first = analysis.units.find((u) => !u.silent)!;
       const rate = analysis.info.sampleRateHz;
       const [vector] = await embedder.embedUnits(mono, [
-        { startSample: convertSampleRate(first.startFrame, rate, 22050), endSample: convertSampleRate(first.endFrame, rate, 22050) },
+        { startSample: convertSampleRate(first.startFrame, rate, 22050), endSample: convertSampleRate(first.endFrame, rate, 22050), descriptors: first.vector },
       ]);
       expect(Math.hypot(...vector!)).toBeCloseTo(1, 5);
       return vector!;
