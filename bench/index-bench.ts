@@ -4,8 +4,10 @@
  * - throughput on the CC0 corpus and on a generated 1-hour corpus (360 x 10 s WAV of seeded percussive
  *   hits and plucks), as realtime factor with all workers, and with one inline analyzer in the same run
  *   (the reference: the ratio shows how indexing scales with cores); beside it audio seconds per CPU
- *   second of the whole process, which other jobs on a shared machine do not distort; and CC0 once more
- *   with a warm pool (a running daemon's threads: modules loaded, code compiled, model loaded);
+ *   second of the whole process, which other jobs on a shared machine do not distort; CC0 again with a
+ *   warm pool (a running daemon's threads: modules loaded, code compiled, model loaded; median of 3 runs
+ *   after 2 warm-up runs); and what a fresh pool costs before its first file, with the best a fresh
+ *   process could do at the warm pool's speed;
  * - query latency (p50 / p99) on the main thread while the 1-hour corpus is being indexed at full speed;
  * - watch latency: a 10 s file copied into a watched root -> findable, measured from the end of the copy.
  */
@@ -14,6 +16,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createInlineAnalyzer, createWorkerAnalyzer, type Analyzer } from "../src/corpus/analyzer.js";
+import { defaultModelDir } from "../src/io/model-manifest.js";
 import { MassAudio, type IndexSummary } from "../src/service/mass-audio.js";
 import { CC0_CORPUS_DIR, median, seededRandom, writeLongWav, type BenchFigure } from "./bench-util.js";
 
@@ -161,6 +164,7 @@ function percentile(values: readonly number[], q: number): number {
 export async function runIndexBench(options: IndexBenchOptions = {}): Promise<{ figures: BenchFigure[]; json: Record<string, unknown> }> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const workers = options.workers ?? availableParallelism();
+  const modelDir = defaultModelDir(); // the model a new corpus (each run below) embeds with
   const minutes = options.generatedMinutes ?? (options.quick ? 10 : 60);
   const genDir = await mkdtemp(join(tmpdir(), "mass-audio-index-bench-gen-"));
   try {
@@ -169,17 +173,36 @@ export async function runIndexBench(options: IndexBenchOptions = {}): Promise<{ 
     const cc0 = cc0Run.summary;
     log("index bench: CC0 corpus with one inline analyzer (reference)");
     const cc0Inline = (await indexOnce(CC0_CORPUS, "inline", log, false)).summary;
+    // What a fresh pool costs before its first file: threads started, modules loaded, the model's session
+    // created and the analysis state built (the pool's warm task, run on every thread). Median of 3.
+    const readySec: number[] = [];
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      const fresh = createWorkerAnalyzer({ threads: workers });
+      try {
+        await fresh.warm?.(modelDir);
+        readySec.push((performance.now() - t0) / 1000);
+      } finally {
+        await fresh.close();
+      }
+    }
+    const poolReadySec = median(readySec);
     // The daemon case: a pool that has run before (modules loaded, code compiled by the JIT, model loaded)
-    // indexes a folder dropped into a watched root. One CC0 run warms the pool, the second is measured.
+    // indexes a folder dropped into a watched root. Two CC0 runs warm the pool (V8 still optimises during
+    // the second: 10 min of audio is little next to what a daemon's pool has analysed), then the median
+    // of three runs is reported (this VM's neighbours move a single one-second run by +-15 %).
     log(`index bench: CC0 corpus again with ${workers} warm workers (a running daemon's pool)`);
     const pool = createWorkerAnalyzer({ threads: workers });
-    let cc0Warm: Awaited<ReturnType<typeof indexOnce>>;
+    const warmRuns: Awaited<ReturnType<typeof indexOnce>>[] = [];
     try {
-      await indexOnce(CC0_CORPUS, pool, log, false);
-      cc0Warm = await indexOnce(CC0_CORPUS, pool, log, false);
+      for (let r = 0; r < 2; r++) await indexOnce(CC0_CORPUS, pool, log, false);
+      for (let r = 0; r < 3; r++) warmRuns.push(await indexOnce(CC0_CORPUS, pool, log, false));
     } finally {
       await pool.close();
     }
+    warmRuns.sort((a, b) => a.summary.wallSec - b.summary.wallSec);
+    const cc0Warm = warmRuns[1]!; // the median run
+    const warmPerWorker = warmRuns.map((run) => run.summary.realtimeFactor / workers);
     const files = Math.round((minutes * 60) / FILE_SEC);
     log(`index bench: generating ${files} x ${FILE_SEC} s (${minutes} min)`);
     await generateCorpus(join(genDir, "gen"), files, 100);
@@ -203,6 +226,9 @@ export async function runIndexBench(options: IndexBenchOptions = {}): Promise<{ 
       cc0WarmRealtimeFactor: cc0Warm.summary.realtimeFactor,
       cc0WarmRealtimePerWorker: cc0Warm.summary.realtimeFactor / workers,
       cc0WarmRealtimePerCpuSec: cc0Warm.summary.audioSec / cc0Warm.cpuSec,
+      cc0WarmRunsRealtimePerWorker: warmPerWorker,
+      freshPoolReadySec: poolReadySec,
+      cc0FreshCeilingPerWorker: cc0.audioSec / (poolReadySec + cc0Warm.summary.wallSec) / workers,
       cc0RealtimePerCpuSec: cc0.audioSec / cc0Run.cpuSec,
       generatedFiles: g.filesDone,
       generatedAudioSec: g.audioSec,
@@ -227,11 +253,23 @@ export async function runIndexBench(options: IndexBenchOptions = {}): Promise<{ 
       { name: "CC0 per worker, fresh pool (start-up included)", value: cc0.realtimeFactor / workers, unit: "x realtime", goal: ">= 300x", pass: cc0.realtimeFactor / workers >= 300 },
       { name: "CC0 audio s per CPU s (whole process)", value: cc0.audioSec / cc0Run.cpuSec, unit: `x realtime per core (${cc0Run.cpuSec.toFixed(2)} CPU s)` },
       {
-        name: "CC0 per worker, running pool (a daemon's threads)",
+        name: "CC0 per worker, running pool (a daemon's threads, 2 runs warm)",
         value: cc0Warm.summary.realtimeFactor / workers,
-        unit: `x realtime (${cc0Warm.summary.realtimeFactor.toFixed(0)}x in all, ${(cc0Warm.summary.audioSec / cc0Warm.cpuSec).toFixed(0)}x per CPU s)`,
+        unit: `x realtime, median of 3 (${warmPerWorker.map((v) => v.toFixed(0)).join(" / ")}; ${cc0Warm.summary.realtimeFactor.toFixed(0)}x in all, ${(cc0Warm.summary.audioSec / cc0Warm.cpuSec).toFixed(0)}x per CPU s)`,
         goal: ">= 300x",
         pass: cc0Warm.summary.realtimeFactor / workers >= 300,
+      },
+      {
+        name: "fresh pool ready (threads, modules, model session; median of 3)",
+        value: poolReadySec * 1000,
+        unit: `ms, before the first file (${workers} threads)`,
+      },
+      {
+        // A fresh process's best case: start-up, then the running pool's speed from the first file on (no JIT
+        // warm-up at all). Below 300x, no speed-up of the analysis alone can meet the goal from a fresh process.
+        name: "CC0 per worker, fresh-process ceiling (start-up + running pool's time)",
+        value: cc0.audioSec / (poolReadySec + cc0Warm.summary.wallSec) / workers,
+        unit: "x realtime",
       },
       { name: "CC0 one inline analyzer (ref)", value: cc0Inline.realtimeFactor, unit: "x realtime" },
       { name: "workers vs inline", value: cc0.realtimeFactor / cc0Inline.realtimeFactor, unit: "x" },
