@@ -11,7 +11,7 @@ nothing (models/train/README.md), but a head that learns how to combine them doe
   fold K is scored), as `mass-audio analyze --json` gives them, and the CNN's pooled unit embedding of each;
   with --gm-units, also the units of the rendered General MIDI clips (render_gm.py) except those --gm-holdout
   keeps out (data.gm_held_out), labelled by acoustic folder (render_gm.eval_folder_of).
-- Input: descriptors z-scored with the training units' mean and std (clipped to +-6), concatenated with the
+- Input: descriptors z-scored with the training units' mean and std (clipped to +-6; NaN -> 0), concatenated with the
   embedding times sqrt(75) (the same norm as the descriptors); Gaussian noise (sd 0.3) on the input while
   training.
 - Head: linear 139 -> 128, ReLU, linear 128 -> 64, L2 normalisation.
@@ -59,6 +59,9 @@ class Head(torch.nn.Module):
         self.net = torch.nn.Sequential(torch.nn.Linear(n_desc + n_emb, HIDDEN), torch.nn.ReLU(), torch.nn.Linear(HIDDEN, OUT))
 
     def features(self, descriptors, embedding):
+        # a descriptor that is not a number counts as the training mean (z = 0), as the feature space maps NaN
+        # to its median; +-infinity ends at the clip
+        descriptors = torch.where(torch.isnan(descriptors), self.mean.expand_as(descriptors), descriptors)
         z = torch.clamp((descriptors - self.mean) * self.inv_std, -CLIP, CLIP)
         return torch.cat([z, self.emb_scale * embedding], dim=1)
 

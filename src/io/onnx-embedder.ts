@@ -324,6 +324,11 @@ class OnnxUnitEmbedder implements UnitEmbedder {
       throw new ModelError(head.path, "mismatch", `unit head output "${head.spec.outputTensorName}" came back with shape ${describeShape(output.dims)}, expected [${units.length}, ${size}] (head.size=${size})`);
     }
     const values = output.data as Float32Array;
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i]!)) {
+        throw new ModelError(head.path, "mismatch", `unit head output "${head.spec.outputTensorName}" has a value that is not finite (unit ${Math.floor(i / size)}): such a vector would corrupt the index`);
+      }
+    }
     const vectors = pooled.map((_, i) => {
       const v = values.slice(i * size, (i + 1) * size);
       l2Normalise(v);

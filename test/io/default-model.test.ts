@@ -150,6 +150,22 @@ describe("shipped default model mass-audio-embed-v3", () => {
     expect(maxAbsDiff(otherSound!, together[0]!)).toBeGreaterThan(1e-3);
   });
 
+  it("descriptors that are not finite still give a finite unit vector (NaN counts as the head's training mean, infinities end at the clip)", async () => {
+    const signal = noise(20000, 9);
+    const base = descriptorsOf(reference.head.descriptors[0]!);
+    const odd = base.slice();
+    odd[2] = Number.NaN;
+    odd[10] = Number.POSITIVE_INFINITY;
+    odd[11] = Number.NEGATIVE_INFINITY;
+    const [plain, withOdd] = await embedder.embedUnits(signal, [
+      { startSample: 0, endSample: 10000, descriptors: base },
+      { startSample: 0, endSample: 10000, descriptors: odd },
+    ]);
+    expect(withOdd!.every(Number.isFinite)).toBe(true);
+    expect(Math.hypot(...withOdd!)).toBeCloseTo(1, 5);
+    expect(maxAbsDiff(plain!, withOdd!)).toBeGreaterThan(0); // the infinities moved it
+  });
+
   it("refuses units without their descriptors, naming the unit and what the head needs", async () => {
     const signal = noise(20000, 8);
     await expect(embedder.embedUnits(signal, [{ startSample: 0, endSample: 10000 }])).rejects.toThrow(
