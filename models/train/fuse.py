@@ -35,7 +35,7 @@ import render_gm
 from embed_units import embed_unit_signals, unit_range
 from evaluate import load_model
 from paths import SPLIT_JSON, WORK_DIR, label_of
-from retrieval import cosine_distance, euclidean, load_units, scores_multi
+from retrieval import cosine_distance, euclidean, load_units, scores_multi, unit_rows
 from train import inner_split
 
 HIDDEN = 128
@@ -82,19 +82,6 @@ def supcon(z, labels, tau):
     count = pos.sum(1)
     ok = count > 0
     return -((logp * pos).sum(1)[ok] / count[ok]).mean()
-
-
-def unit_rows(files, names, columns):
-    """Non-silent units of the named files: raw descriptor rows, owner file index, the units."""
-    rows, owner, units = [], [], []
-    for i, n in enumerate(names):
-        for u in files[n]:
-            if u.get("silent", False):
-                continue
-            rows.append([u["descriptors"][c] for c in columns])
-            owner.append(i)
-            units.append(u)
-    return np.array(rows, dtype=np.float64), np.array(owner), units
 
 
 def cnn_embeddings(model, ck, names, owner, units):

@@ -140,14 +140,8 @@ def scores_multi(dist_units, unit_file, labels, queries_per_file=8):
     return out
 
 
-def descriptor_units(files, names):
-    """All non-silent units of the named files: z-scored descriptor rows, their file index, the units."""
-    all_units = [u for us in files.values() for u in us]
-    columns = list(all_units[0]["descriptors"].keys())
-    full = np.array([[u["descriptors"][c] for c in columns] for u in all_units], dtype=np.float64)
-    mean = full.mean(axis=0)
-    std = full.std(axis=0)
-    std[std < 1e-12] = 1.0
+def unit_rows(files, names, columns):
+    """Non-silent units of the named files: raw descriptor rows (the given columns), owner file index, the units."""
     rows, owner, units = [], [], []
     for i, n in enumerate(names):
         for u in files[n]:
@@ -156,4 +150,16 @@ def descriptor_units(files, names):
             rows.append([u["descriptors"][c] for c in columns])
             owner.append(i)
             units.append(u)
-    return (np.array(rows) - mean) / std, np.array(owner), units
+    return np.array(rows, dtype=np.float64), np.array(owner), units
+
+
+def descriptor_units(files, names):
+    """All non-silent units of the named files: z-scored descriptor rows, their file index, the units."""
+    all_units = [u for us in files.values() for u in us]
+    columns = list(all_units[0]["descriptors"].keys())
+    full = np.array([[u["descriptors"][c] for c in columns] for u in all_units], dtype=np.float64)
+    mean = full.mean(axis=0)
+    std = full.std(axis=0)
+    std[std < 1e-12] = 1.0
+    rows, owner, units = unit_rows(files, names, columns)
+    return (rows - mean) / std, owner, units
