@@ -491,21 +491,19 @@ export async function readModelManifest(modelDir: string): Promise<ModelFiles> {
   }
   const manifest = parseModelManifest(json, manifestPath);
   const modelPath = join(modelDir, manifest.file);
-  let isFile = false;
-  try {
-    isFile = (await stat(modelPath)).isFile();
-  } catch {
-    isFile = false;
-  }
-  if (!isFile) throw new ModelError(modelPath, "missing", `model file not found (named by ${manifestPath}, field "file")`);
+  if (!(await isFile(modelPath))) throw new ModelError(modelPath, "missing", `model file not found (named by ${manifestPath}, field "file")`);
   if (!manifest.head) return { manifest, manifestPath, modelPath };
   const headPath = join(modelDir, manifest.head.file);
-  const headIsFile = await stat(headPath).then(
-    (s) => s.isFile(),
-    () => false,
-  );
-  if (!headIsFile) throw new ModelError(headPath, "missing", `unit head file not found (named by ${manifestPath}, field "head.file")`);
+  if (!(await isFile(headPath))) throw new ModelError(headPath, "missing", `unit head file not found (named by ${manifestPath}, field "head.file")`);
   return { manifest, manifestPath, modelPath, headPath };
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** Length of one pooled patch vector: the output size, doubled for "mean+std" pooling. */

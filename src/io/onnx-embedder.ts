@@ -251,10 +251,16 @@ class OnnxUnitEmbedder implements UnitEmbedder {
     const maxPatches = this.manifest.maxPatchesPerUnit;
     const counts = new Int32Array(units.length);
     let total = 0;
+    const columns = this.head?.spec.descriptorColumns.length;
     units.forEach((unit, i) => {
-      const { startSample, endSample } = unit;
+      const { startSample, endSample, descriptors } = unit;
       if (!(Number.isInteger(startSample) && Number.isInteger(endSample) && startSample >= 0 && endSample > startSample)) {
         throw new ParameterError(`embedUnits: unit ${i} must have integers 0 <= startSample < endSample, got [${startSample}, ${endSample})`);
+      }
+      if (columns !== undefined && descriptors?.length !== columns) {
+        throw new ParameterError(
+          `embedUnits: model ${this.modelName} has a unit head and needs each unit's ${columns} descriptors; unit ${i} has ${descriptors ? descriptors.length : "none"}`,
+        );
       }
       counts[i] = builder.patchCount(endSample - startSample, hop, maxPatches);
       total += counts[i]!;
@@ -290,20 +296,17 @@ class OnnxUnitEmbedder implements UnitEmbedder {
     return this.head && units.length > 0 ? this.runHead(this.head, vectors, units) : vectors;
   }
 
-  /** The unit head on pooled vectors and the units' descriptors: the units' final vectors. */
+  /**
+   * The unit head on pooled vectors and the units' descriptors (checked by `embedUnitsNow`): the units'
+   * final vectors.
+   */
   private async runHead(head: LoadedHead, pooled: Float32Array[], units: ReadonlyArray<UnitRange>): Promise<Float32Array[]> {
     const columns = head.spec.descriptorColumns.length;
     const pooledSize = pooled[0]!.length;
     const descriptors = new Float32Array(units.length * columns);
     const embeddings = new Float32Array(units.length * pooledSize);
     units.forEach((unit, i) => {
-      const d = unit.descriptors;
-      if (!d || d.length !== columns) {
-        throw new ParameterError(
-          `embedUnits: model ${this.modelName} has a unit head and needs each unit's ${columns} descriptors; unit ${i} has ${d ? d.length : "none"}`,
-        );
-      }
-      descriptors.set(d, i * columns);
+      descriptors.set(unit.descriptors!, i * columns);
       embeddings.set(pooled[i]!, i * pooledSize);
     });
     const feeds = {
@@ -467,7 +470,6 @@ export async function loadUnitEmbedder(modelDir: string, options: EmbedderOption
   }
   let head: LoadedHead | undefined;
   try {
-    if (manifest.head && headPath) head = await loadHead(manifest, manifest.head, headPath, sessionOptions);
     const inputFields =
       input.kind === "logmel"
         ? `input.layout=${input.layout}, input.mel.bands=${input.mel.bands}, input.patchFrames=${input.patchFrames}`
@@ -496,6 +498,7 @@ export async function loadUnitEmbedder(modelDir: string, options: EmbedderOption
     );
     const staticBatch = staticInputBatch ?? staticOutputBatch;
     if (staticBatch !== undefined) batchSize = staticBatch;
+    if (manifest.head && headPath) head = await loadHead(manifest, manifest.head, headPath, sessionOptions);
     return new OnnxUnitEmbedder(manifest, session, builder, modelPath, batchSize, staticBatch !== undefined, head);
   } catch (error) {
     await Promise.all([session.release().catch(() => undefined), head?.session.release().catch(() => undefined)]);

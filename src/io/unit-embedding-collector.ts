@@ -4,6 +4,8 @@
  * segmenter's latency (the longest unit) plus one batch of unit slices (each at most `maxSpanSamples`).
  */
 
+import type { UnitRange } from "./onnx-embedder.js"; // a type only: onnxruntime is not loaded here
+
 /** What the collector needs of an embedder (`UnitEmbedder` in `onnx-embedder.ts` satisfies it). */
 export interface UnitEmbedderPort {
   /** Rate the mono input must be at. */
@@ -13,7 +15,7 @@ export interface UnitEmbedderPort {
   /** The longest stretch of a unit the model looks at (from its start), in samples at `sampleRateHz`. */
   readonly maxUnitSamples: number;
   /** Units carry their descriptors (a model with a unit head needs them; others ignore them). */
-  embedUnits(mono: Float32Array, units: ReadonlyArray<{ startSample: number; endSample: number; descriptors?: Float32Array }>): Promise<Float32Array[]>;
+  embedUnits(mono: Float32Array, units: ReadonlyArray<UnitRange>): Promise<Float32Array[]>;
 }
 
 /** Units gathered before a batch runs: 64 units. */
@@ -63,7 +65,7 @@ export class UnitEmbeddingCollector {
   /** Samples before this position are no longer needed (the last closed unit ended there). */
   private keepFrom = 0;
   /** Units waiting for a batch: index, and their samples' span in `pendingSamples`. */
-  private readonly pending: { unitIndex: number; startSample: number; endSample: number; descriptors?: Float32Array }[] = [];
+  private readonly pending: (UnitRange & { unitIndex: number })[] = [];
   /** The pending units' samples, one after the other (`pendingLength` used): the batch's signal. */
   private pendingSamples: Float32Array<ArrayBuffer> = NO_SAMPLES;
   private pendingLength = 0;
