@@ -18,6 +18,11 @@ def load_audio(name):
     return np.fromfile(os.path.join(AUDIO_DIR, name.replace(".flac", ".f32")), dtype="<f4")
 
 
+def load_gm_clip(name):
+    """A rendered General MIDI clip (render_gm.py) by its index name (no extension)."""
+    return np.fromfile(os.path.join(GM_DIR, name + ".f32"), dtype="<f4")
+
+
 def onset_samples(x, threshold=2.0):
     """Candidate start positions of a clip (samples): its first non-silent frame and spectral-flux peaks."""
     lm = fe.log_mel(x)
@@ -277,4 +282,4 @@ def gm_sources(first_label, corpus_label_index=None, holdout=False):
     def label_of_entry(e):
         mapped = gm_corpus_label(e) if corpus_label_index is not None else None
         return corpus_label_index[mapped] if mapped in (corpus_label_index or {}) else at[e["label"]]
-    return [Source(np.fromfile(os.path.join(GM_DIR, e["name"] + ".f32"), dtype="<f4"), label_of_entry(e)) for e in index]
+    return [Source(load_gm_clip(e["name"]), label_of_entry(e)) for e in index]

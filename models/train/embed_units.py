@@ -15,6 +15,13 @@ def unit_range(unit):
     return a, b
 
 
+def embed_units_of(model, mean, std, load, names, owner, units):
+    """embed_unit_signals of analyze --json units: unit k is units[k] of the clip names[owner[k]], and
+    load(name) gives that clip's float32 mono at 22050 Hz (each clip loaded once)."""
+    audio = {n: load(n) for n in names}
+    return embed_unit_signals(model, [audio[names[o]][slice(*unit_range(u))] for o, u in zip(owner, units)], mean, std)
+
+
 @torch.no_grad()
 def embed_unit_signals(model, signals, mean, std, max_patches=8, batch=256):
     """One L2-normalised vector per unit signal (float32 mono at 22050 Hz)."""

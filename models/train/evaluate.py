@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 import data
-from embed_units import embed_unit_signals, unit_range
+from embed_units import embed_unit_signals, embed_units_of, unit_range
 from model import Embedder
 from paths import SPLIT_JSON, WORK_DIR, label_of
 from retrieval import (cosine_distance, descriptor_units, euclidean, first_unit, format_table, load_units, scores,
@@ -43,7 +43,7 @@ def evaluate(model, mean, std, units, names, combined_weight=1.0):
     out["first"] = {k: scores(v, labels) for k, v in spaces(d, e, combined_weight).items()}
     # every non-silent unit
     du, owner, us = descriptor_units(units, names)
-    eu = embed_unit_signals(model, [audio[names[o]][slice(*unit_range(u))] for o, u in zip(owner, us)], mean, std)
+    eu = embed_units_of(model, mean, std, audio.__getitem__, names, owner, us)
     out["multi"] = {k: scores_multi(v, owner, labels) for k, v in spaces(du, eu, combined_weight).items()}
     return out
 

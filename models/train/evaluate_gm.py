@@ -11,16 +11,14 @@ Prints P@1/@5/@10/mAP of the multi protocol (retrieval.scores_multi) for the des
 
 import argparse
 import json
-import os
 import shutil
 import sys
 
-import numpy as np
 import torch
 
 import data
 import render_gm
-from embed_units import embed_unit_signals, unit_range
+from embed_units import embed_units_of
 from evaluate import load_model
 from retrieval import cosine_distance, descriptor_units, euclidean, load_units, scores_multi
 
@@ -52,13 +50,12 @@ def main():
     names = sorted(units)
     labels = [folder[n] for n in names]
     du, owner, us = descriptor_units(units, names)
-    audio = {n: np.fromfile(os.path.join(data.GM_DIR, n[: -len(".wav")] + ".f32"), dtype="<f4") for n in names}
+    audio = {n: data.load_gm_clip(n[: -len(".wav")]) for n in names}
     show = lambda r: {k: round(v, 3) for k, v in r.items()}  # noqa: E731
     print("descriptors", show(scores_multi(euclidean(du), owner, labels)), flush=True)
     for path in args.checkpoints:
         model, ck = load_model(path)
-        e = embed_unit_signals(model, [audio[names[o]][slice(*unit_range(u))] for o, u in zip(owner, us)],
-                               ck["mean"], ck["std"])
+        e = embed_units_of(model, ck["mean"], ck["std"], audio.__getitem__, names, owner, us)
         print(path, show(scores_multi(cosine_distance(e), owner, labels)), flush=True)
 
 

@@ -32,10 +32,10 @@ import torch
 
 import data
 import render_gm
-from embed_units import embed_unit_signals, unit_range
+from embed_units import embed_units_of
 from evaluate import load_model
 from paths import SPLIT_JSON, WORK_DIR, label_of
-from retrieval import cosine_distance, euclidean, load_units, scores_multi, unit_rows
+from retrieval import column_stats, cosine_distance, euclidean, load_units, scores_multi, unit_rows
 from train import inner_split
 
 HIDDEN = 128
@@ -85,17 +85,13 @@ def supcon(z, labels, tau):
 
 
 def cnn_embeddings(model, ck, names, owner, units):
-    audio = {n: data.load_audio(n) for n in names}
-    return embed_unit_signals(model, [audio[names[o]][slice(*unit_range(u))] for o, u in zip(owner, units)], ck["mean"], ck["std"])
+    return embed_units_of(model, ck["mean"], ck["std"], data.load_audio, names, owner, units)
 
 
 def train_head(desc, emb, labels, seed, extra=None, extra_weight=0.0, extra_batch=1024):
     """extra: (descriptors, embeddings, labels) of a second labelled set (the GM clips), its own loss term."""
     torch.manual_seed(seed)
-    every = desc if extra is None else np.vstack([desc, extra[0]])
-    mean = every.mean(axis=0)
-    std = every.std(axis=0)
-    std[std < 1e-12] = 1.0
+    mean, std = column_stats(desc if extra is None else np.vstack([desc, extra[0]]))
     head = Head(desc.shape[1], emb.shape[1], mean, std)
     opt = torch.optim.AdamW(head.net.parameters(), lr=LR, weight_decay=WEIGHT_DECAY)
     features = lambda d, e: head.features(torch.tensor(d, dtype=torch.float32), torch.tensor(e, dtype=torch.float32)).detach()  # noqa: E731
@@ -132,15 +128,21 @@ def gm_units(path):
 
 def gm_embeddings(model, ck, files, names, columns):
     desc, owner, units = unit_rows(files, names, columns)
-    audio = {n: np.fromfile(os.path.join(data.GM_DIR, n[: -len(".wav")] + ".f32"), dtype="<f4") for n in names}
-    emb = embed_unit_signals(model, [audio[names[o]][slice(*unit_range(u))] for o, u in zip(owner, units)], ck["mean"], ck["std"])
+    emb = embed_units_of(model, ck["mean"], ck["std"], lambda n: data.load_gm_clip(n[: -len(".wav")]), names, owner, units)
     return desc, owner, emb
 
 
 def zscore(rows, ref):
-    mean, std = ref.mean(axis=0), ref.std(axis=0)
-    std[std < 1e-12] = 1.0
+    mean, std = column_stats(ref)
     return (rows - mean) / std
+
+
+def report(pool, head, desc, owner, emb, labels):
+    """Prints the multi-protocol scores of the descriptors, the CNN embedding and the head on one pool."""
+    for space, dist in (("descriptors ", euclidean(zscore(desc, desc))), ("CNN embedding", cosine_distance(emb)),
+                        ("head         ", cosine_distance(apply_head(head, desc, emb)))):
+        r = scores_multi(dist, owner, labels)
+        print(f"{pool} {space} " + " ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in r.items()), flush=True)
 
 
 def main():
@@ -186,21 +188,13 @@ def main():
                     "mean": head.mean.numpy().tolist(), "std": (1.0 / head.inv_std.numpy()).tolist(),
                     "cnn_checkpoint": os.path.abspath(args.checkpoint), "seed": args.seed, "fit_files": len(fit),
                     "gm_weight": args.gm_weight if extra else 0.0}, args.out)
-    show = lambda r: " ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in r.items())  # noqa: E731
     if gm:
         gm_files, gm_test, folder_of = gm
         d, o, e = gm_embeddings(model, ck, gm_files, gm_test, columns)
-        lab = [folder_of(n) for n in gm_test]
-        print(f"GM held-out descriptors  {show(scores_multi(euclidean(zscore(d, d)), o, lab))}")
-        print(f"GM held-out CNN embedding {show(scores_multi(cosine_distance(e), o, lab))}")
-        print(f"GM held-out head          {show(scores_multi(cosine_distance(apply_head(head, d, e)), o, lab))}", flush=True)
+        report("GM held-out", head, d, o, e, [folder_of(n) for n in gm_test])
     for pool, names in scored.items():
         d, o, us = unit_rows(files, names, columns)
-        e = cnn_embeddings(model, ck, names, o, us)
-        lab = [label_of(n) for n in names]
-        print(f"{pool} descriptors  {show(scores_multi(euclidean(zscore(d, d)), o, lab))}")
-        print(f"{pool} CNN embedding {show(scores_multi(cosine_distance(e), o, lab))}")
-        print(f"{pool} head          {show(scores_multi(cosine_distance(apply_head(head, d, e)), o, lab))}", flush=True)
+        report(pool, head, d, o, cnn_embeddings(model, ck, names, o, us), [label_of(n) for n in names])
 
 
 if __name__ == "__main__":

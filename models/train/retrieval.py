@@ -35,15 +35,20 @@ def first_unit(units):
     return units[0]
 
 
+def column_stats(rows):
+    """Mean and standard deviation of each column; a constant column gets std 1 (its z-scores stay 0)."""
+    mean = rows.mean(axis=0)
+    std = rows.std(axis=0)
+    std[std < 1e-12] = 1.0
+    return mean, std
+
+
 def descriptor_matrix(files, names, columns=None):
     """Rows: the first non-silent unit of each named file; columns z-scored (mean/std over every unit of every file)."""
     all_units = [u for us in files.values() for u in us]
     if columns is None:
         columns = list(all_units[0]["descriptors"].keys())
-    full = np.array([[u["descriptors"][c] for c in columns] for u in all_units], dtype=np.float64)
-    mean = full.mean(axis=0)
-    std = full.std(axis=0)
-    std[std < 1e-12] = 1.0
+    mean, std = column_stats(np.array([[u["descriptors"][c] for c in columns] for u in all_units], dtype=np.float64))
     rows = np.array([[first_unit(files[n])["descriptors"][c] for c in columns] for n in names], dtype=np.float64)
     return (rows - mean) / std
 
@@ -157,9 +162,6 @@ def descriptor_units(files, names):
     """All non-silent units of the named files: z-scored descriptor rows, their file index, the units."""
     all_units = [u for us in files.values() for u in us]
     columns = list(all_units[0]["descriptors"].keys())
-    full = np.array([[u["descriptors"][c] for c in columns] for u in all_units], dtype=np.float64)
-    mean = full.mean(axis=0)
-    std = full.std(axis=0)
-    std[std < 1e-12] = 1.0
+    mean, std = column_stats(np.array([[u["descriptors"][c] for c in columns] for u in all_units], dtype=np.float64))
     rows, owner, units = unit_rows(files, names, columns)
     return (rows - mean) / std, owner, units
