@@ -1,5 +1,6 @@
 /**
- * Regeneration quality (`npm run eval -- regen [--quick]`): the CC0 loops (17; 6 with --quick) are regenerated from the CC0 corpus (their own
+ * Regeneration quality (`npm run eval -- regen [--quick] [--model NAME|DIR|none] [--weights GROUP=W,...]`): the CC0 loops
+ * (17; 6 with --quick) are regenerated from the CC0 corpus (their own
  * file excluded) by three methods in the same run, on the same segmentation and the same candidates:
  *
  *   engine   the full sequence search (default options)
@@ -11,6 +12,9 @@
  * join discontinuity (spectral jump across each join between unrelated units in the output, minus the
  * jump at the same place in the target, dB), audible joins (excess jump > 6 dB), and repeats (uses of a
  * unit beyond its first; immediate repeats).
+ *
+ * The corpus is indexed as `mass-audio index` does it: with the default embedding model (`--model none`:
+ * descriptors only). Regeneration runs at its default weights unless `--weights` names some.
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -23,6 +27,8 @@ import { hannWindow } from "../src/core/dsp/window.js";
 import { createSeededRandom } from "../src/core/select/seeded-random.js";
 import { selectSequence } from "../src/core/select/sequence-select.js";
 import { compileFilter } from "../src/corpus/unit-filter.js";
+import type { GroupWeights } from "../src/corpus/feature-space.js";
+import { DEFAULT_MODEL_NAME } from "../src/io/onnx-embedder.js";
 import { MassAudio } from "../src/service/mass-audio.js";
 import { regenerateAudio, type RegeneratedAudio, type RegenerateDeps } from "../src/service/regenerate.js";
 import { CC0_CORPUS_DIR, type BenchFigure } from "./bench-util.js";
@@ -173,10 +179,21 @@ export interface RegenEvalResult {
 }
 
 /** Regenerates each target by the three methods and scores them. */
-export async function evalRegen(options: { quick?: boolean; seed?: number; log?: (line: string) => void } = {}): Promise<RegenEvalResult> {
+export interface RegenEvalOptions {
+  readonly quick?: boolean;
+  readonly seed?: number;
+  /** Embedding model of the corpus (name or folder); null: descriptors only. Default: the default model. */
+  readonly model?: string | null;
+  /** Regeneration weights (missing groups: the regeneration defaults). */
+  readonly weights?: Partial<GroupWeights>;
+  readonly log?: (line: string) => void;
+}
+
+export async function evalRegen(options: RegenEvalOptions = {}): Promise<RegenEvalResult> {
   const seed = options.seed ?? 1;
   const dataDir = await mkdtemp(join(tmpdir(), "mass-audio-eval-regen-"));
-  const service = await MassAudio.open({ dataDir });
+  const service = await MassAudio.open({ dataDir, embeddingModel: options.model === undefined ? DEFAULT_MODEL_NAME : options.model });
+  const weights = options.weights ? { weights: options.weights } : {};
   try {
     await service.addRoot(CC0_DIR);
     options.log?.("indexing the CC0 corpus...");
@@ -189,7 +206,7 @@ export async function evalRegen(options: { quick?: boolean; seed?: number; log?:
     for (const name of names) {
       const scores = {} as Record<Method, MethodScore>;
       for (const method of ["engine", "nearest", "random"] as const) {
-        const audio = await regenerateAudio(service, { target: { path: join(CC0_DIR, name) }, options: { seed } }, undefined, baselineDeps(method, service, seed));
+        const audio = await regenerateAudio(service, { target: { path: join(CC0_DIR, name) }, options: { seed }, ...weights }, undefined, baselineDeps(method, service, seed));
         scores[method] = scoreRegeneration(audio);
       }
       targets[name] = scores;
@@ -218,7 +235,7 @@ export async function evalRegen(options: { quick?: boolean; seed?: number; log?:
 }
 
 /** Figures for `npm run eval -- regen`. */
-export async function runRegenEval(options: { quick: boolean; seed?: number }): Promise<{ figures: BenchFigure[]; json: Record<string, unknown> }> {
+export async function runRegenEval(options: Omit<RegenEvalOptions, "log">): Promise<{ figures: BenchFigure[]; json: Record<string, unknown> }> {
   const result = await evalRegen({ ...options, log: (line) => process.stderr.write(`${line}\n`) });
   const { engine, nearest, random } = result.mean;
   const figures: BenchFigure[] = [
@@ -234,5 +251,5 @@ export async function runRegenEval(options: { quick: boolean; seed?: number }): 
     { name: "nearest-only repeats", value: nearest.repeats, unit: "" },
     { name: "random repeats", value: random.repeats, unit: "" },
   ];
-  return { figures, json: result as unknown as Record<string, unknown> };
+  return { figures, json: { model: options.model === undefined ? DEFAULT_MODEL_NAME : options.model, weights: options.weights ?? null, ...result } };
 }

@@ -3,13 +3,17 @@
  * reference measured in the same run.
  *   onsets   onset F-measure (±30 ms) on seeded sequences of CC0 one-shots, ours vs aubioonset's defaults
  *   regen    log-mel distance target vs output, joins and repeats: engine vs nearest-only vs random units
+ *            [--quick] [--model NAME|DIR|none (the corpus's embedding; default: the default model)] [--weights GROUP=W,...]
  *   retrieval  leave-one-file-out P@1/5/10 and mAP of same-label files: descriptors vs embedding vs combined
  *            [--corpus DIR] [--label prefix|folder] [--files LIST] [--queries-per-file N] [--model NAME|DIR|none]
+ *            [--weights GROUP=W,... (repeatable: each an extra space scored in the same run)]
  */
 import { printFigures, type BenchFigure } from "./bench-util.js";
 import { evalOnsets } from "./eval-onsets.js";
 import { runRegenEval } from "./eval-regen.js";
 import { DEFAULT_MODEL_NAME } from "../src/io/onnx-embedder.js";
+import { parseWeights } from "../src/cli/corpus-options.js";
+import { resolveWeights } from "../src/corpus/search.js";
 import { evalRetrieval, readFileList, retrievalFigures, type LabelMode } from "./eval-retrieval.js";
 
 function flag(args: readonly string[], name: string, fallback: number): number {
@@ -47,7 +51,12 @@ async function retrieval(args: readonly string[]): Promise<{ figures: BenchFigur
   const filesList = option(args, "files");
   const corpusDir = option(args, "corpus");
   const model = option(args, "model") ?? DEFAULT_MODEL_NAME;
+  const weightings = args.flatMap((arg, i) => (arg === "--weights" && args[i + 1] !== undefined ? [args[i + 1]!] : [])).map((text) => ({
+    name: `weights ${text}`,
+    weights: resolveWeights(parseWeights(text)),
+  }));
   const result = await evalRetrieval({
+    weightings,
     service: { embeddingModel: model === "none" ? null : model },
     label: label as LabelMode,
     queriesPerFile: flag(args, "queries-per-file", 8),
@@ -60,7 +69,16 @@ async function retrieval(args: readonly string[]): Promise<{ figures: BenchFigur
 const EVALS: Record<string, (args: readonly string[]) => Promise<{ figures: BenchFigure[]; json: Record<string, unknown> }>> = {
   onsets,
   retrieval,
-  regen: (args) => runRegenEval({ quick: args.includes("--quick"), seed: flag(args, "seed", 1) }),
+  regen: (args) => {
+    const model = option(args, "model");
+    const weights = option(args, "weights");
+    return runRegenEval({
+      quick: args.includes("--quick"),
+      seed: flag(args, "seed", 1),
+      ...(model !== undefined ? { model: model === "none" ? null : model } : {}),
+      ...(weights !== undefined ? { weights: parseWeights(weights) } : {}),
+    });
+  },
 };
 
 async function main(): Promise<void> {
