@@ -47,6 +47,10 @@ export function existingDataDir(db: string | undefined): string {
   return dir;
 }
 
+/** Docs of `--weights`: `find` fills missing groups with 1, regeneration with 1 but the embedding with 0. */
+export const FIND_WEIGHTS_DOC = "group weights (missing: 1), e.g. timbre=1,pitch=0.5,loudness=0,duration=0.2,embedding=1";
+export const REGEN_WEIGHTS_DOC = "group weights (missing: 1, embedding 0), e.g. timbre=1,pitch=0.5,embedding=0.5";
+
 /**
  * Parses `timbre=1,pitch=0.5,...` into group weights.
  * @throws ParameterError on unknown groups or values that are not numbers >= 0.

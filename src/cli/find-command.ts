@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { Command, Option } from "commander";
 import { createInlineAnalyzer } from "../corpus/analyzer.js";
 import { MassAudio, type FindHit, type FindRequest, type FindResult, type MassAudioOptions } from "../service/mass-audio.js";
-import { addDbOption, collect, excludeFiles, existingDataDir, parseFilterFlags, parseNumber, parseWeights, type FilterFlags } from "./corpus-options.js";
+import { addDbOption, collect, excludeFiles, existingDataDir, FIND_WEIGHTS_DOC, parseFilterFlags, parseNumber, parseWeights, type FilterFlags } from "./corpus-options.js";
 
 export interface FindRunOptions extends FilterFlags {
   readonly db?: string;
@@ -92,7 +92,7 @@ export function registerFindCommand(program: Command): void {
     .option("--pitch <min..max>", "pitch range in MIDI notes, e.g. 48..72 (unpitched units never match)")
     .option("--loudness <min..max>", "mean level range in dBFS, e.g. -30..-6")
     .option("--exclude-file <path>", "leave out units of this file (repeatable)", collect)
-    .option("--weights <list>", "group weights, e.g. timbre=1,pitch=0.5,loudness=0,duration=0.2,embedding=1")
+    .option("--weights <list>", FIND_WEIGHTS_DOC)
     .option("--json", "print the result as JSON");
   addDbOption(command);
   command.action(async (target: string, flags: FindRunOptions) => {

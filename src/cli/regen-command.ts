@@ -15,7 +15,7 @@ import { REGEN_PARAMETERS, type RegenOptions } from "../core/select/regen-params
 import { createInlineAnalyzer } from "../corpus/analyzer.js";
 import { MassAudio, type MassAudioOptions } from "../service/mass-audio.js";
 import { regenerate, rerender, type RegenerateProgress, type RegenerateResult } from "../service/regenerate.js";
-import { addDbOption, collect, excludeFiles, existingDataDir, parseFilterFlags, parseWeights, type FilterFlags } from "./corpus-options.js";
+import { addDbOption, collect, excludeFiles, existingDataDir, REGEN_WEIGHTS_DOC, parseFilterFlags, parseWeights, type FilterFlags } from "./corpus-options.js";
 import { addParamFlags, readParamFlags } from "./param-flags.js";
 import { createProgress } from "./progress.js";
 
@@ -147,7 +147,7 @@ export function registerRegenCommand(program: Command): void {
     .option("--pitch-range <min..max>", "unit pitch range in MIDI notes (unpitched units never match)")
     .option("--loudness <min..max>", "unit mean level range in dBFS")
     .option("--exclude-file <path>", "leave out units of this file (repeatable)", collect)
-    .option("--weights <list>", "group weights, e.g. timbre=1,pitch=0.5,loudness=0,duration=0.2,embedding=1")
+    .option("--weights <list>", REGEN_WEIGHTS_DOC)
     .option("--json", "print the result as JSON")
     .option("--no-progress", "no progress bar");
   addParamFlags(command, REGEN_PARAMETERS);

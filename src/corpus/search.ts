@@ -70,11 +70,11 @@ export interface SearchContext {
 }
 
 /**
- * Resolves partial weights (missing groups = 1).
+ * Resolves partial weights: missing groups take `base` (the default weights: every group 1).
  * @throws ParameterError on unknown groups or negative / non-finite values, or all weights 0.
  */
-export function resolveWeights(weights: Partial<Record<string, number>> | undefined): GroupWeights {
-  const out: Record<WeightGroup, number> = { ...DEFAULT_GROUP_WEIGHTS };
+export function resolveWeights(weights: Partial<Record<string, number>> | undefined, base: GroupWeights = DEFAULT_GROUP_WEIGHTS): GroupWeights {
+  const out: Record<WeightGroup, number> = { ...base };
   if (weights) {
     for (const [group, value] of Object.entries(weights)) {
       if (value === undefined) continue;
@@ -89,8 +89,9 @@ export function resolveWeights(weights: Partial<Record<string, number>> | undefi
   return out;
 }
 
-function isDefault(weights: GroupWeights): boolean {
-  return WEIGHT_GROUPS.every((group) => weights[group] === DEFAULT_GROUP_WEIGHTS[group]);
+/** True when the weights rank like the index's points (the embedding group counts only in a space that has one). */
+function isDefault(weights: GroupWeights, embeddingDim: number): boolean {
+  return WEIGHT_GROUPS.every((group) => weights[group] === DEFAULT_GROUP_WEIGHTS[group] || (group === "embedding" && embeddingDim === 0));
 }
 
 /** Per-column ratio w / w0 and the RMS normaliser 1 / sum(w). */
@@ -168,7 +169,7 @@ export function searchUnits(context: SearchContext, request: SearchRequest): Sea
     throw new RangeError(`query point has ${request.point.length} values, index has ${context.index.dimension}`);
   }
   const weights = resolveWeights(request.weights);
-  const weighted = !isDefault(weights);
+  const weighted = !isDefault(weights, context.space.embeddingDim);
   const { ratio, inverseTotal } = weighting(context.space, weights);
   const filter = compileFilter(request.filter ?? {}, context.catalog, context.clusterOf);
   const wanted = weighted ? Math.min(MAX_EF, Math.max(WEIGHTED_MIN_CANDIDATES, k * WEIGHTED_OVERFETCH)) : k;

@@ -1,6 +1,7 @@
 /**
  * Regenerate a clip from the corpus (concatenative resynthesis): the target is cut into units with the
- * corpus analysis code, every unit gets k candidates from the index (filters and weights as in `find`),
+ * corpus analysis code, every unit gets k candidates from the index (filters and weights as in `find`;
+ * the weights' default differs: descriptors only, `REGEN_DEFAULT_WEIGHTS`),
  * a sequence search picks one per unit (target + join costs, stickiness, novelty, variety), the chosen
  * source ranges are read through a bounded cache, fitted, gain-matched and overlap-added, and the result is
  * written as a WAV (temporary name + rename) with a JSON sidecar naming every unit used.
@@ -34,7 +35,8 @@ import type { Analyzer } from "../corpus/analyzer.js";
 import { categoriesOfMask } from "../corpus/categories.js";
 import type { Corpus } from "../corpus/corpus.js";
 import { identifyFile } from "../corpus/fingerprint.js";
-import { standardise, type FeatureSpace, type GroupWeights } from "../corpus/feature-space.js";
+import { DEFAULT_GROUP_WEIGHTS, standardise, type FeatureSpace, type GroupWeights } from "../corpus/feature-space.js";
+import { resolveWeights } from "../corpus/search.js";
 import type { UnitRecord } from "../corpus/store.js";
 import type { UnitFilter } from "../corpus/unit-filter.js";
 import { analyzeClip, analyzeSamples } from "../io/analyze-file.js";
@@ -61,11 +63,21 @@ export type RegenerateTarget =
   | { readonly path: string }
   | { readonly channels: readonly Float32Array[]; readonly sampleRateHz: number; readonly name?: string; readonly bitDepth?: number };
 
+/**
+ * Default weights of a regeneration: the descriptor groups, embedding 0. Matching the target's spectrum,
+ * pitch and level is what a mosaic is judged by; the learned embedding ranks by what a sound is, and on the
+ * CC0 loops any weight of it made the output further from the target (`npm run eval -- regen --weights
+ * embedding=0.25`: +2.9 dB log-mel distance). A request's weights fill in from these, so
+ * `embedding=1` adds the embedding to the descriptors.
+ */
+export const REGEN_DEFAULT_WEIGHTS: GroupWeights = { ...DEFAULT_GROUP_WEIGHTS, embedding: 0 };
+
 export interface RegenerateRequest {
   readonly target: RegenerateTarget;
   /** Options of `REGEN_PARAMETERS` (raw values are validated). */
   readonly options?: Partial<Record<keyof RegenOptions, unknown>>;
   readonly filter?: UnitFilter;
+  /** Group weights; missing groups take `REGEN_DEFAULT_WEIGHTS`. */
   readonly weights?: Partial<GroupWeights>;
   /** Segmentation of the target (default: the analysis defaults, as the corpus). */
   readonly analysis?: Partial<AnalysisOptions>;
@@ -519,6 +531,7 @@ export async function regenerateAudio(
   const corpus = corpusOf(holder);
   const options = resolveRegenOptions(request.options);
   const analysisOptions = resolveAnalysisOptions(request.analysis ?? {});
+  const weights = resolveWeights(request.weights, REGEN_DEFAULT_WEIGHTS);
   const slicer = new TimeSlicer(deps.sliceMs ?? DEFAULT_SLICE_MS);
   const t0 = performance.now();
 
@@ -527,7 +540,7 @@ export async function regenerateAudio(
   const targetPath = "path" in request.target ? resolve(request.target.path) : undefined;
   const identifying = !options.includeTarget && targetPath ? identifyFile(targetPath) : undefined;
   identifying?.catch(() => undefined); // an unreadable target fails in the analysis first
-  const { target, units, embeddings } = await analyseTarget(request.target, analysisOptions, analyzerOf(holder, deps), embeddingOf(holder), slicer, deps.workspace);
+  const { target, units, embeddings } = await analyseTarget(request.target, analysisOptions, analyzerOf(holder, deps), weights.embedding > 0 ? embeddingOf(holder) : undefined, slicer, deps.workspace);
   const targetFrames = target.channels[0]?.length ?? 0;
   if (!units.some((u) => !u.silent)) {
     throw new RegenerateError(
@@ -619,7 +632,7 @@ export async function regenerateAudio(
           if (slicer.due()) await slicer.pause();
         }
       } else {
-        const searcher = await prepareCandidateSearch(corpus, options.k + extra, filter, request.weights, slicer);
+        const searcher = await prepareCandidateSearch(corpus, options.k + extra, filter, weights, slicer);
         for (let i = 0; i < vectors.length; i++) {
           // Layer 1 matches the target units, embedded as the corpus is; residual layers by descriptors.
           found.push(searcher.search(vectors[i] ?? null, layer === 1 ? (embeddings?.[i] ?? null) : null));
@@ -846,7 +859,7 @@ export async function regenerate(
       onProgress,
       {
         filter: request.filter ?? {},
-        weights: request.weights ?? {},
+        weights: resolveWeights(request.weights, REGEN_DEFAULT_WEIGHTS),
         analysis: resolveAnalysisOptions(request.analysis ?? {}),
         corpus: { units: corpusOf(holder).catalog.liveUnitCount, featureSpace: corpusOf(holder).space.id },
       },

@@ -143,6 +143,26 @@ describe("search with filters", () => {
     for (let i = 1; i < outcome.hits.length; i++) expect(outcome.hits[i]!.distance).toBeGreaterThanOrEqual(outcome.hits[i - 1]!.distance);
   });
 
+  it("an embedding weight changes nothing in a space without an embedding: same hits, one plain HNSW query", () => {
+    for (let q = 0; q < 5; q++) {
+      const point = randomQuery(750 + q);
+      const plain = corpus.search({ point, k: 10 });
+      for (const embedding of [0, 3]) {
+        const outcome = corpus.search({ point, k: 10, weights: { embedding } });
+        expect(outcome).toEqual(plain);
+        expect(outcome.candidates).toBe(plain.candidates);
+      }
+    }
+  });
+
+  it("fills missing weight groups from the base it is given", () => {
+    expect(resolveWeights({ timbre: 2 })).toEqual({ ...DEFAULT_GROUP_WEIGHTS, timbre: 2 });
+    const base = { timbre: 1, pitch: 1, loudness: 1, duration: 1, embedding: 0 };
+    expect(resolveWeights({ pitch: 0.5 }, base)).toEqual({ ...base, pitch: 0.5 });
+    expect(resolveWeights(undefined, base)).toEqual(base);
+    expect(() => resolveWeights({ timbre: 0, pitch: 0, loudness: 0, duration: 0 }, base)).toThrow(ParameterError);
+  });
+
   it("rejects bad weights and k", () => {
     const point = randomQuery(800);
     expect(() => corpus.search({ point, k: 0 })).toThrow(ParameterError);

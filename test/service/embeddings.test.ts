@@ -12,7 +12,9 @@ import { createInlineAnalyzer } from "../../src/corpus/analyzer.js";
 import { readWholeFile } from "../../src/io/audio-reader.js";
 import { ModelError, readModelManifest, unitVectorSize } from "../../src/io/model-manifest.js";
 import { DEFAULT_MODEL_NAME, defaultModelDir, loadUnitEmbedder, readMonoFile } from "../../src/io/onnx-embedder.js";
+import type { GroupWeights } from "../../src/corpus/feature-space.js";
 import { MassAudio } from "../../src/service/mass-audio.js";
+import { REGEN_DEFAULT_WEIGHTS } from "../../src/service/regenerate.js";
 import { copyCorpusFiles, makeTempDir } from "../corpus/helpers.js";
 
 const FILES = ["bd_haus.flac", "sn_dolf.flac", "elec_ping.flac", "loop_amen.flac"];
@@ -130,6 +132,36 @@ describe("unit embeddings in the corpus (default model)", () => {
         expect(unit.source!.path).toBe(join(root, "loop_amen.flac"));
         expect(unit.distance).toBeLessThan(0.01);
       }
+    } finally {
+      await service.close();
+    }
+  });
+
+  it("regeneration ranks by the descriptors unless asked: the default equals embedding=0, and its sidecar says so", async () => {
+    const service = await open(join(temp.dir, "db1"));
+    try {
+      const run = async (name: string, weights?: Partial<GroupWeights>) => {
+        const result = await service.regenerate({
+          target: { path: join(root, "loop_amen.flac") },
+          outPath: join(temp.dir, `${name}.wav`),
+          options: { seed: 3 },
+          ...(weights ? { weights } : {}),
+        });
+        const sidecar = JSON.parse(await readFile(result.sidecarPath, "utf8")) as { weights: GroupWeights; units: { source: { path: string; unitIndex: number } | null; distance: number }[] };
+        return { wav: await readFile(result.outPath), sidecar };
+      };
+      const byDefault = await run("default");
+      const descriptors = await run("descriptors", { embedding: 0 });
+      const partial = await run("partial", { timbre: 1 });
+      const withEmbedding = await run("embedding", { embedding: 1 });
+      expect(byDefault.sidecar.weights).toEqual(REGEN_DEFAULT_WEIGHTS);
+      expect(REGEN_DEFAULT_WEIGHTS.embedding).toBe(0);
+      expect(byDefault.wav.equals(descriptors.wav)).toBe(true);
+      expect(byDefault.wav.equals(partial.wav)).toBe(true);
+      expect(withEmbedding.sidecar.weights).toEqual({ ...REGEN_DEFAULT_WEIGHTS, embedding: 1 });
+      // With the embedding weighed in, the distances are over other columns: the runs differ unit by unit.
+      const distances = (s: typeof byDefault.sidecar) => s.units.map((u) => u.distance);
+      expect(distances(withEmbedding.sidecar)).not.toEqual(distances(byDefault.sidecar));
     } finally {
       await service.close();
     }

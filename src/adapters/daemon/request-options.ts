@@ -9,7 +9,7 @@
 import { ANALYSIS_PARAMETERS, resolveAnalysisOptions, type AnalysisOptions } from "../../core/analysis/analysis-params.js";
 import type { ParamDef } from "../../core/params.js";
 import { REGEN_PARAMETERS, resolveRegenOptions, type RegenOptions } from "../../core/select/regen-params.js";
-import { parseFilterFlags, parseWeights, type FilterFlags } from "../../cli/corpus-options.js";
+import { FIND_WEIGHTS_DOC, parseFilterFlags, parseWeights, REGEN_WEIGHTS_DOC, type FilterFlags } from "../../cli/corpus-options.js";
 import type { GroupWeights } from "../../corpus/feature-space.js";
 import type { UnitFilter } from "../../corpus/unit-filter.js";
 import { RequestError } from "./request-error.js";
@@ -49,7 +49,6 @@ const FILTER_OPTIONS: readonly OptionSpec[] = [
   { key: "duration", flag: "duration", kind: "range", unit: "s", doc: "unit duration range, e.g. 0.05..0.5" },
   { key: "loudness", flag: "loudness", kind: "range", unit: "dBFS", doc: "unit mean level range, e.g. -30..-6" },
   { key: "excludeFile", flag: "exclude-file", kind: "list", doc: "leave out units of this file (repeatable)" },
-  { key: "weights", flag: "weights", kind: "text", doc: "group weights, e.g. timbre=1,pitch=0.5,loudness=0,duration=0.2,embedding=1" },
 ];
 
 function paramOptions(table: Record<string, ParamDef>, name: "regen" | "analysis"): OptionSpec[] {
@@ -61,6 +60,7 @@ export const FIND_OPTIONS: readonly OptionSpec[] = [
   { key: "at", flag: "at", kind: "number", integer: false, unit: "s", doc: "time in the target file (default: its first non-silent unit)" },
   { key: "k", flag: "k", kind: "number", integer: true, unit: "", doc: "number of results (1..10000; default 10)" },
   ...FILTER_OPTIONS,
+  { key: "weights", flag: "weights", kind: "text", doc: FIND_WEIGHTS_DOC },
   { key: "pitch", flag: "pitch", kind: "range", unit: "MIDI note", doc: "unit pitch range, e.g. 48..72 (unpitched units never match)" },
 ];
 
@@ -69,6 +69,7 @@ export const TARGET_OPTIONS: readonly OptionSpec[] = [
   ...paramOptions(REGEN_PARAMETERS, "regen"),
   ...paramOptions(ANALYSIS_PARAMETERS, "analysis"),
   ...FILTER_OPTIONS,
+  { key: "weights", flag: "weights", kind: "text", doc: REGEN_WEIGHTS_DOC },
   { key: "pitchRange", flag: "pitch-range", kind: "range", unit: "MIDI note", doc: "unit pitch range (unpitched units never match)" },
 ];
 
