@@ -173,12 +173,15 @@ function baselineDeps(method: Method, service: MassAudio, seed: number): Regener
 }
 
 export interface RegenEvalResult {
+  /** The corpus's embedding model (`name@version`), null for descriptors only. */
+  model: string | null;
+  /** The weights asked for (null: the regeneration defaults). */
+  weights: Partial<GroupWeights> | null;
   corpusUnits: number;
   targets: Record<string, Record<Method, MethodScore>>;
   mean: Record<Method, MethodScore>;
 }
 
-/** Regenerates each target by the three methods and scores them. */
 export interface RegenEvalOptions {
   readonly quick?: boolean;
   readonly seed?: number;
@@ -189,6 +192,7 @@ export interface RegenEvalOptions {
   readonly log?: (line: string) => void;
 }
 
+/** Regenerates each target by the three methods and scores them. */
 export async function evalRegen(options: RegenEvalOptions = {}): Promise<RegenEvalResult> {
   const seed = options.seed ?? 1;
   const dataDir = await mkdtemp(join(tmpdir(), "mass-audio-eval-regen-"));
@@ -227,7 +231,7 @@ export async function evalRegen(options: RegenEvalOptions = {}): Promise<RegenEv
         units: sum("units"),
       };
     }
-    return { corpusUnits: service.corpus.catalog.liveUnitCount, targets, mean };
+    return { model: service.corpus.embedding?.model ?? null, weights: options.weights ?? null, corpusUnits: service.corpus.catalog.liveUnitCount, targets, mean };
   } finally {
     await service.close();
     await rm(dataDir, { recursive: true, force: true });
@@ -251,5 +255,5 @@ export async function runRegenEval(options: Omit<RegenEvalOptions, "log">): Prom
     { name: "nearest-only repeats", value: nearest.repeats, unit: "" },
     { name: "random repeats", value: random.repeats, unit: "" },
   ];
-  return { figures, json: { model: options.model === undefined ? DEFAULT_MODEL_NAME : options.model, weights: options.weights ?? null, ...result } };
+  return { figures, json: result as unknown as Record<string, unknown> };
 }

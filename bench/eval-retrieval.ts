@@ -151,7 +151,7 @@ export async function evalRetrieval(options: RetrievalOptions = {}): Promise<Ret
     const dim = space.columns.length + space.embeddingDim;
     const w0 = columnWeights(DEFAULT_GROUP_WEIGHTS, space.embeddingDim);
     const spaceNames: SpaceName[] = space.embeddingDim > 0 ? ["descriptors", "embedding", "combined"] : ["descriptors"];
-    const weightings = [...spaceNames.map((name) => ({ name: name as string, weights: SPACE_WEIGHTS[name] })), ...(options.weightings ?? [])];
+    const weightings: { name: string; weights: GroupWeights }[] = [...spaceNames.map((name) => ({ name, weights: SPACE_WEIGHTS[name] })), ...(options.weightings ?? [])];
     const fileIndex = new Map(files.map(([id], i) => [id, i]));
     const spaces: Record<string, SpaceScores> = {};
     let queryCount = 0;
